@@ -1,0 +1,58 @@
+"""The application factory: config -> db -> login -> babel -> extensions -> blueprints -> errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from matchmaker import config as config_module
+from matchmaker import db, errors, extensions, i18n, security
+from matchmaker.resources import templates_dir
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build a configured app. ``config`` overrides defaults and ``MATCHMAKER_*`` variables."""
+    settings = config_module.build(config)
+    app = Flask(
+        __name__,
+        template_folder=str(templates_dir()),
+        instance_path=str(config_module.default_instance_path()),
+        instance_relative_config=False,
+    )
+    app.config.update(settings)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    if settings.get("TRUST_PROXY"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    logging.basicConfig(
+        level=logging.DEBUG if app.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    extensions.init_app(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    _register_template_context(app)
+
+    from matchmaker import cli
+
+    cli.register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from matchmaker.views import auth, coordinator, main, public
+
+    for module in (main, auth, coordinator, public):
+        app.register_blueprint(module.bp)
+
+
+def _register_template_context(app: Flask) -> None:
+    from matchmaker.views.navigation import navigation_items
+
+    app.context_processor(lambda: {"navigation_items": navigation_items})

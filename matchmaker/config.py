@@ -1,0 +1,104 @@
+"""Configuration: safe defaults, overridden by ``MATCHMAKER_*`` environment variables.
+
+Every setting the operator may change is read from the environment with the ``MATCHMAKER_``
+prefix (``MATCHMAKER_DATABASE_URL``, ``MATCHMAKER_SECRET_KEY``...), so one container image or
+wheel serves every deployment. Tests pass a dict to ``create_app`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+PREFIX = "MATCHMAKER_"
+
+#: Settings whose environment value is parsed as an integer.
+_INT_KEYS = {"MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_WINDOW", "PAGE_SIZE", "PROPOSAL_NOTIFY_MIN"}
+#: Settings whose environment value is parsed as a boolean.
+_BOOL_KEYS = {"DEBUG", "TESTING", "FORCE_HTTPS", "MAIL_ENABLED", "LIMITER_ENABLED"}
+
+
+def default_instance_path() -> Path:
+    """``instance/`` in the working directory: where the embedded SQLite database lives."""
+    return Path(os.environ.get(PREFIX + "INSTANCE_PATH", "instance")).resolve()
+
+
+def defaults() -> dict[str, Any]:
+    """The settings every deployment starts from."""
+    instance = default_instance_path()
+    return {
+        "SECRET_KEY": None,
+        "DEBUG": False,
+        "TESTING": False,
+        "DATABASE_URL": f"sqlite:///{instance / 'sinergi.db'}",
+        "REDIS_URL": None,
+        "FORCE_HTTPS": False,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "PAGE_SIZE": 20,
+        "LOGIN_FAILURES_PER_WINDOW": 10,
+        "LOGIN_WINDOW": "15 minutes",
+        "LIMITER_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ("id", "en"),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        "MAIL_ENABLED": True,
+        "MAIL_BACKEND": "console",
+        "MAIL_DEFAULT_SENDER": "Sinergi <noreply@sinergi.example>",
+        "PROPOSAL_NOTIFY_MIN": 60,
+    }
+
+
+def _parse(key: str, raw: str) -> Any:
+    if key in _INT_KEYS:
+        return int(raw)
+    if key in _BOOL_KEYS:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Settings given as ``MATCHMAKER_<NAME>`` environment variables, typed."""
+    env = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for name, raw in env.items():
+        if name.startswith(PREFIX) and name != PREFIX + "INSTANCE_PATH":
+            key = name[len(PREFIX):]
+            try:
+                found[key] = _parse(key, raw)
+            except ValueError as exc:
+                raise ConfigError(f"{name}: cannot read {raw!r} ({exc})") from exc
+    return found
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely (e.g. production without a secret key)."""
+
+
+def build(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then the environment, then explicit overrides (tests)."""
+    settings = defaults()
+    settings.update(from_environment())
+    settings.update(overrides or {})
+    if not settings.get("SECRET_KEY"):
+        if settings.get("DEBUG") or settings.get("TESTING"):
+            settings["SECRET_KEY"] = "insecure-development-key"
+        else:
+            raise ConfigError(
+                "MATCHMAKER_SECRET_KEY is not set. Set it to a long random value "
+                "(python -c 'import secrets; print(secrets.token_hex(32))') or run with "
+                "MATCHMAKER_DEBUG=1 for local development."
+            )
+    https = bool(settings.get("FORCE_HTTPS"))
+    settings.setdefault("SESSION_COOKIE_SECURE", https)
+    settings.setdefault("REMEMBER_COOKIE_SECURE", https)
+    settings["SESSION_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"] or https
+    settings["REMEMBER_COOKIE_SECURE"] = settings["REMEMBER_COOKIE_SECURE"] or https
+    return settings

@@ -1,0 +1,101 @@
+"""Forms for registration, login, password change, profile and account decisions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from matchmaker.passwords import MAX_LENGTH, MIN_LENGTH
+
+REQUIRED = _l("This field is required.")
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [("id", "Bahasa Indonesia"), ("en", "English")]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class RegisterForm(FlaskForm):
+    role = RadioField(
+        _l("I represent"),
+        choices=[("city_official", _l("A city or regency government (Pemda)")),
+                 ("vendor", _l("A technology company (vendor)"))],
+        validators=[InputRequired(REQUIRED)],
+    )
+    name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(2, 120)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(REQUIRED), Email(_l("Enter a valid e-mail address.")),
+                    Length(max=254)],
+    )
+    regency = StringField(
+        _l("Kabupaten/kota"),
+        description=_l("Type to search, then pick your kabupaten/kota from the list."),
+        validators=[Length(max=80)],
+    )
+    company = StringField(_l("Company name"), validators=[Length(max=150)])
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least %(n)d characters.", n=MIN_LENGTH),
+        validators=[DataRequired(REQUIRED),
+                    Length(MIN_LENGTH, MAX_LENGTH,
+                           _l("The password must be %(min)d to %(max)d characters long.",
+                              min=MIN_LENGTH, max=MAX_LENGTH))],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+    )
+    language = SelectField(_l("Language"), choices=language_choices(), default="id")
+
+    def validate(self, extra_validators=None):  # type: ignore[no-untyped-def]
+        ok = super().validate(extra_validators)
+        if self.role.data == "city_official" and not (self.regency.data or "").strip():
+            self.regency.errors = [*self.regency.errors, str(REQUIRED)]
+            ok = False
+        if self.role.data == "vendor" and len((self.company.data or "").strip()) < 2:
+            self.company.errors = [*self.company.errors, str(REQUIRED)]
+            ok = False
+        return ok
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(REQUIRED),
+                    Length(MIN_LENGTH, MAX_LENGTH,
+                           _l("The password must be %(min)d to %(max)d characters long.",
+                              min=MIN_LENGTH, max=MAX_LENGTH))],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(2, 120)])
+    language = SelectField(_l("Language"), choices=language_choices())
+    email_notifications = BooleanField(_l("Send me notifications by e-mail"))
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=language_choices())
+
+
+class RejectAccountForm(FlaskForm):
+    reason = StringField(
+        _l("Reason"), validators=[DataRequired(REQUIRED), Length(3, 500)]
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for one-button actions."""

@@ -1,0 +1,87 @@
+"""Two languages (Bahasa Indonesia by default, English) and locale-aware formatting.
+
+The language comes from the logged-in user's saved choice, else the visitor's ``lang``
+cookie, else Indonesian. Money is shown as Rupiah and dates the Indonesian way via Babel.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+from flask import Flask, current_app, request
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+babel = Babel()
+
+#: Province code -> time zone: WIB for Sumatra, Java and West/Central Kalimantan, WITA for
+#: Bali, Nusa Tenggara, South/East/North Kalimantan and Sulawesi, WIT for Maluku and Papua.
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
+ZONE_LABEL = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def supported_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    languages = supported_languages()
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return str(current_user.language)
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return str(cookie)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def zone_for_province(province_code: str | None) -> str:
+    if province_code in _WIT:
+        return "Asia/Jayapura"
+    if province_code in _WITA:
+        return "Asia/Makassar"
+    return "Asia/Jakarta"
+
+
+def rupiah(value: int | None) -> str:
+    """``Rp1.500.000`` in Indonesian, ``IDR 1,500,000`` style in English; '-' when unknown."""
+    if value is None:
+        return "–"
+    return format_currency(value, "IDR", format="¤#,##0", locale=str(get_locale()))
+
+
+def number(value: float | int | None) -> str:
+    return "–" if value is None else format_decimal(value, locale=str(get_locale()))
+
+
+def long_date(value: date | datetime | None) -> str:
+    """``Senin, 17 Agustus 2026``."""
+    if value is None:
+        return "–"
+    return format_date(value, "full", locale=str(get_locale()))
+
+
+def local_datetime(value: datetime | None, province_code: str | None = None) -> str:
+    """A UTC timestamp shown in the city's zone (WIB/WITA/WIT) with the zone's name."""
+    if value is None:
+        return "–"
+    zone = zone_for_province(province_code)
+    shown = format_datetime(
+        value, "d MMM yyyy HH:mm", tzinfo=ZoneInfo(zone), locale=str(get_locale())
+    )
+    return f"{shown} {ZONE_LABEL[zone]}"
+
+
+def init_app(app: Flask) -> None:
+    from matchmaker.resources import _PACKAGE_DIR
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_PACKAGE_DIR / "translations"))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(
+        rupiah=rupiah, number=number, long_date=long_date, local_datetime=local_datetime
+    )
+    app.jinja_env.globals.update(get_locale=get_locale, supported_languages=supported_languages)

@@ -1,0 +1,271 @@
+"""Account use cases: registration, login, verification by a coordinator, passwords, profile.
+
+Services own their transactions: each public function commits (or raises a DomainError and
+leaves nothing half-saved). Web concerns (flash, login_user, redirects) stay in the views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from matchmaker import passwords
+from matchmaker.db import begin_write
+from matchmaker.models import (
+    Language,
+    Organization,
+    OrganizationKind,
+    Regency,
+    Role,
+    User,
+    UserStatus,
+)
+from matchmaker.models.base import utcnow
+from matchmaker.services import audit
+from matchmaker.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a person fills in to ask for an account."""
+
+    email: str
+    name: str
+    password: str
+    role: Role
+    language: Language = Language.ID
+    regency_code: str | None = None
+    company: str | None = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().casefold()
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def _check_password_rules(password: str) -> None:
+    if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
+        raise ValidationFailed(
+            _("The password must be %(min)d to %(max)d characters long.",
+              min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH)
+        )
+
+
+def _organization_for(session: Session, reg: Registration) -> Organization:
+    if reg.role == Role.CITY_OFFICIAL:
+        regency = session.get(Regency, reg.regency_code) if reg.regency_code else None
+        if regency is None:
+            raise ValidationFailed(_("Choose your kabupaten/kota from the list."))
+        org = session.exec(
+            select(Organization).where(Organization.regency_code == regency.code)
+        ).first()
+        if org is None:
+            org = Organization(
+                kind=OrganizationKind.CITY, name=f"Pemerintah {regency.name}",
+                regency_code=regency.code,
+            )
+            session.add(org)
+        return org
+    if reg.role == Role.VENDOR:
+        company = (reg.company or "").strip()
+        if not 2 <= len(company) <= 150:
+            raise ValidationFailed(_("Enter your company's name."))
+        org = session.exec(
+            select(Organization).where(
+                Organization.kind == OrganizationKind.VENDOR,
+                func.lower(Organization.name) == company.casefold(),
+            )
+        ).first()
+        if org is None:
+            org = Organization(kind=OrganizationKind.VENDOR, name=company)
+            session.add(org)
+        return org
+    raise Forbidden(_("Coordinator accounts are created by an administrator."))
+
+
+def register(session: Session, reg: Registration) -> User:
+    """Create a ``pending`` account that a coordinator must verify before it can log in."""
+    _check_password_rules(reg.password)
+    begin_write(session)
+    try:
+        if find_by_email(session, reg.email) is not None:
+            raise Conflict(_("An account with this e-mail address already exists."))
+        org = _organization_for(session, reg)
+        session.flush()
+        user = User(
+            email=normalise_email(reg.email), name=reg.name.strip(), role=reg.role,
+            organization_id=org.id, language=reg.language,
+            password_hash=passwords.hash_password(reg.password), status=UserStatus.PENDING,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(session, "account.register", actor_id=user.id, target=f"user:{user.id}")
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(_("An account with this e-mail address already exists.")) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return user
+
+
+def create_user(
+    session: Session, *, email: str, name: str, password: str, role: Role,
+    organization: Organization | None = None, language: Language = Language.ID,
+) -> User:
+    """Create an already active account (CLI, seeding): no verification step."""
+    _check_password_rules(password)
+    if find_by_email(session, email) is not None:
+        raise Conflict(_("An account with this e-mail address already exists."))
+    user = User(
+        email=normalise_email(email), name=name.strip(), role=role,
+        organization_id=organization.id if organization else None, language=language,
+        password_hash=passwords.hash_password(password), status=UserStatus.ACTIVE,
+        verified_at=utcnow(),
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+class LoginOutcome:
+    """Why a login attempt failed, without telling an attacker whether the account exists."""
+
+    OK = "ok"
+    INVALID = "invalid"
+    PENDING = "pending"
+    SUSPENDED = "suspended"
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, ip: str | None = None,
+    request_id: str | None = None,
+) -> tuple[str, User | None]:
+    """Check credentials. Unknown e-mail and wrong password both give ``INVALID`` in the same
+    time; a correct password on an unverified or suspended account says so."""
+    user = find_by_email(session, email)
+    if user is None:
+        passwords.burn_time_for_unknown_user(password)
+        outcome, ok = LoginOutcome.INVALID, False
+    else:
+        ok, upgraded = passwords.verify_password(user.password_hash, password)
+        if ok and upgraded:
+            user.password_hash = upgraded
+        if not ok:
+            outcome = LoginOutcome.INVALID
+        elif user.status == UserStatus.PENDING:
+            outcome = LoginOutcome.PENDING
+        elif user.status == UserStatus.SUSPENDED:
+            outcome = LoginOutcome.SUSPENDED
+        else:
+            outcome = LoginOutcome.OK
+            user.last_login_at = utcnow()
+    audit.record(
+        session, "auth.login", actor_id=user.id if user else None,
+        target=f"user:{user.id}" if user else None,
+        outcome="ok" if outcome == LoginOutcome.OK else f"failed:{outcome}",
+        ip=ip, request_id=request_id,
+    )
+    session.commit()
+    return outcome, (user if outcome == LoginOutcome.OK else None)
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Invalidate every session and remember cookie of ``user`` (logout, password change)."""
+    fresh = session.get(User, user.id)
+    if fresh is None:
+        raise NotFound(_("Account not found."))
+    fresh.session_version += 1
+    audit.record(session, "auth.logout", actor_id=fresh.id, target=f"user:{fresh.id}")
+    session.commit()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> User:
+    ok, _upgraded = passwords.verify_password(user.password_hash, current)
+    if not ok:
+        raise ValidationFailed(_("Your current password is not correct."))
+    _check_password_rules(new)
+    fresh = session.get(User, user.id)
+    if fresh is None:
+        raise NotFound(_("Account not found."))
+    fresh.password_hash = passwords.hash_password(new)
+    fresh.session_version += 1
+    audit.record(session, "account.password_change", actor_id=fresh.id, target=f"user:{fresh.id}")
+    session.commit()
+    return fresh
+
+
+def update_profile(
+    session: Session, user: User, *, name: str, language: Language, email_notifications: bool
+) -> User:
+    fresh = session.get(User, user.id)
+    if fresh is None:
+        raise NotFound(_("Account not found."))
+    fresh.name = name.strip()
+    fresh.language = language
+    fresh.email_notifications = email_notifications
+    session.commit()
+    return fresh
+
+
+def set_language(session: Session, user: User, language: Language) -> None:
+    fresh = session.get(User, user.id)
+    if fresh is not None:
+        fresh.language = language
+        session.commit()
+
+
+def pending_accounts(session: Session) -> list[tuple[User, Organization | None]]:
+    rows = session.exec(
+        select(User, Organization)
+        .join(Organization, isouter=True)
+        .where(User.status == UserStatus.PENDING)
+        .order_by(User.created_at)  # type: ignore[arg-type]
+    ).all()
+    return [(user, org) for user, org in rows]
+
+
+def _pending_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id, populate_existing=True)
+    if user is None:
+        raise NotFound(_("Account not found."))
+    if user.status != UserStatus.PENDING:
+        raise Conflict(_("This account has already been decided."))
+    return user
+
+
+def verify_account(session: Session, coordinator: User, user_id: int) -> User:
+    """A coordinator activates a pending account."""
+    begin_write(session)
+    user = _pending_user(session, user_id)
+    user.status = UserStatus.ACTIVE
+    user.status_reason = None
+    user.verified_at = utcnow()
+    user.verified_by_id = coordinator.id
+    audit.record(session, "account.verify", actor_id=coordinator.id, target=f"user:{user.id}")
+    session.commit()
+    return user
+
+
+def reject_account(session: Session, coordinator: User, user_id: int, reason: str) -> User:
+    """A coordinator refuses a pending account; the reason is kept and shown at login."""
+    reason = reason.strip()
+    if not 3 <= len(reason) <= 500:
+        raise ValidationFailed(_("Give a reason of 3 to 500 characters."))
+    begin_write(session)
+    user = _pending_user(session, user_id)
+    user.status = UserStatus.SUSPENDED
+    user.status_reason = reason
+    user.verified_by_id = coordinator.id
+    audit.record(session, "account.reject", actor_id=coordinator.id, target=f"user:{user.id}",
+                 details={"reason": reason})
+    session.commit()
+    return user

@@ -1,0 +1,89 @@
+"""The demo organisations and people from ``seeds/demo`` (content comes with the needs issue)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from matchmaker import passwords
+from matchmaker.models import Organization, Regency, User, UserStatus
+from matchmaker.models.base import utcnow
+from matchmaker.resources import seeds_dir
+from matchmaker.services.seeding import SeedReport
+
+
+def demo_dir() -> Path:
+    return seeds_dir() / "demo"
+
+
+def _load_json(name: str) -> list[dict[str, Any]]:
+    path = demo_dir() / name
+    if not path.exists():
+        return []
+    data: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(e-mail, role) of the demo users, the easy ones first."""
+    return [(u["email"], u["role"]) for u in _load_json("users.json")]
+
+
+def seed_organizations(session: Session) -> tuple[dict[str, Organization], SeedReport]:
+    report = SeedReport()
+    orgs: dict[str, Organization] = {}
+    regencies = {r.name: r.code for r in session.exec(select(Regency)).all()}
+    for row in _load_json("organizations.json"):
+        regency_code = regencies.get(row["regency"]) if row.get("regency") else None
+        if row.get("regency") and regency_code is None:
+            raise ValueError(f"organizations.json: unknown kabupaten/kota {row['regency']!r}")
+        query = select(Organization).where(Organization.name == row["name"])
+        if regency_code:
+            query = select(Organization).where(Organization.regency_code == regency_code)
+        org = session.exec(query).first()
+        values = {"kind": row["kind"], "name": row["name"], "regency_code": regency_code,
+                  "website": row.get("website"), "contact_email": row.get("contact_email"),
+                  "contact_phone": row.get("contact_phone")}
+        if org is None:
+            org = Organization(**values)
+            session.add(org)
+            report.created += 1
+        else:
+            changed = False
+            for key, value in values.items():
+                if getattr(org, key) != value:
+                    setattr(org, key, value)
+                    changed = True
+            report.updated += int(changed)
+        orgs[row["key"]] = org
+    session.flush()
+    return orgs, report
+
+
+def seed_users(session: Session, orgs: dict[str, Organization], password: str) -> SeedReport:
+    report = SeedReport()
+    password_hash: str | None = None
+    for row in _load_json("users.json"):
+        email = row["email"].casefold()
+        if session.exec(select(User).where(User.email == email)).first() is not None:
+            continue
+        password_hash = password_hash or passwords.hash_password(password)
+        session.add(User(
+            email=email, name=row["name"], role=row["role"],
+            organization_id=orgs[row["organization"]].id, language=row.get("language", "id"),
+            password_hash=password_hash, status=UserStatus.ACTIVE, verified_at=utcnow(),
+        ))
+        report.created += 1
+    session.flush()
+    return report
+
+
+def seed_demo(session: Session, *, password: str) -> SeedReport:
+    """Upsert the demo organisations and users; existing users keep their passwords."""
+    orgs, report = seed_organizations(session)
+    report.add(seed_users(session, orgs, password))
+    session.commit()
+    return report

@@ -1,0 +1,49 @@
+"""Coordinator pages: verifying new accounts (and, later, approvals and programme views)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from matchmaker.db import get_session
+from matchmaker.forms.auth import EmptyForm, RejectAccountForm
+from matchmaker.security import role_required
+from matchmaker.services import accounts as account_service
+from matchmaker.services.errors import ValidationFailed
+
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+
+@bp.route("/accounts")
+@role_required("coordinator")
+def accounts() -> ResponseReturnValue:
+    pending = account_service.pending_accounts(get_session())
+    return render_template(
+        "coordinator/accounts.html", pending=pending, verify_form=EmptyForm(),
+        reject_form=RejectAccountForm(),
+    )
+
+
+@bp.route("/accounts/<int:user_id>/verify", methods=["POST"])
+@role_required("coordinator")
+def verify(user_id: int) -> ResponseReturnValue:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed(_("The form could not be checked. Reload and try again."))
+    user = account_service.verify_account(get_session(), current_user.user, user_id)
+    flash(_("%(name)s can now log in.", name=user.name), "success")
+    return redirect(url_for("coordinator.accounts"))
+
+
+@bp.route("/accounts/<int:user_id>/reject", methods=["POST"])
+@role_required("coordinator")
+def reject(user_id: int) -> ResponseReturnValue:
+    form = RejectAccountForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed(_("Give a reason of 3 to 500 characters."))
+    user = account_service.reject_account(get_session(), current_user.user, user_id,
+                                   form.reason.data or "")
+    flash(_("The account of %(name)s was rejected.", name=user.name), "success")
+    return redirect(url_for("coordinator.accounts"))

@@ -1,0 +1,44 @@
+"""The signed-in home: one dashboard per role, and the language switch for everyone."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from matchmaker.db import get_session
+from matchmaker.forms.auth import LanguageForm
+from matchmaker.i18n import LANG_COOKIE
+from matchmaker.models import Language
+from matchmaker.security import safe_next
+from matchmaker.services import accounts, dashboards
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    counts = dashboards.counts_for(get_session(), current_user.user)
+    return render_template(f"main/dashboard_{_dashboard_kind()}.html", counts=counts)
+
+
+def _dashboard_kind() -> str:
+    role = current_user.role
+    return "coordinator" if role in ("coordinator", "admin") else role
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> ResponseReturnValue:
+    """Switch the interface language: saved on the account, or in a cookie for visitors."""
+    form = LanguageForm()
+    target = safe_next(request.form.get("next"), "public.home")
+    if not form.validate_on_submit():
+        return redirect(target)
+    language = Language(form.language.data)
+    if current_user.is_authenticated:
+        accounts.set_language(get_session(), current_user.user, language)
+    response = redirect(target)
+    response.set_cookie(LANG_COOKIE, language.value, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True, secure=bool(current_app.config.get("FORCE_HTTPS")))
+    return response

@@ -1,0 +1,32 @@
+"""The navigation bar's entries for the current user's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+
+
+_PUBLIC = (NavItem("public.home", _l("Home")),)
+_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
+    "city_official": (NavItem("main.dashboard", _l("Dashboard")),),
+    "vendor": (NavItem("main.dashboard", _l("Dashboard")),),
+    "coordinator": (
+        NavItem("main.dashboard", _l("Dashboard")),
+        NavItem("coordinator.accounts", _l("Accounts to verify")),
+    ),
+}
+_BY_ROLE["admin"] = _BY_ROLE["coordinator"]
+
+
+def navigation_items() -> tuple[NavItem, ...]:
+    if current_user.is_authenticated:
+        return _BY_ROLE.get(current_user.role, ())
+    return _PUBLIC
