@@ -179,7 +179,9 @@ def parse_glossary(text: str, path: str = "<glossary>") -> Glossary:
         broader_raw = spec.get("broader", [])
         if isinstance(broader_raw, str):
             broader_raw = [broader_raw]
-        broader = _check_str_list(broader_raw, path, line, f"{where}: broader") if broader_raw else []
+        broader = (
+            _check_str_list(broader_raw, path, line, f"{where}: broader") if broader_raw else []
+        )
         weight = spec.get("weight", 1.0)
         if not isinstance(weight, int | float) or not 0 < weight <= 5:
             raise GlossaryError(path, f"{where}: weight must be a number in (0, 5]", line)
@@ -198,9 +200,13 @@ def parse_glossary(text: str, path: str = "<glossary>") -> Glossary:
         for b in c.broader:
             if b not in concepts:
                 raise GlossaryError(
-                    path, f"concept {c.id!r}: broader concept {b!r} does not exist", _line_of(text, c.id)
+                    path,
+                    f"concept {c.id!r}: broader concept {b!r} does not exist",
+                    _line_of(text, c.id),
                 )
-    vocabulary = {t.casefold() for c in concepts.values() for term in c.terms for t in raw_tokens(term)}
+    vocabulary = {
+        t.casefold() for c in concepts.values() for term in c.terms for t in raw_tokens(term)
+    }
     data = build_normalizer_data(raw, vocabulary, _place_names())
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
     return Glossary(

@@ -190,10 +190,10 @@ def build_normalizer_data(
     """Build the normaliser tables from the parsed glossary file."""
     slang = {str(k).casefold(): str(v).casefold() for k, v in raw.get("slang", {}).items()}
     stop = raw.get("stopwords", {})
-    stopwords = frozenset(
-        str(w).casefold() for lang in ("id", "en") for w in stop.get(lang, [])
-    )
-    overrides = {str(k).casefold(): str(v).casefold() for k, v in raw.get("stem_overrides", {}).items()}
+    stopwords = frozenset(str(w).casefold() for lang in ("id", "en") for w in stop.get(lang, []))
+    overrides = {
+        str(k).casefold(): str(v).casefold() for k, v in raw.get("stem_overrides", {}).items()
+    }
     protected = frozenset(str(w).casefold() for w in raw.get("protected", {}).get("terms", []))
     abbreviations = {
         str(k).casefold(): str(v).casefold() for k, v in raw.get("abbreviations", {}).items()

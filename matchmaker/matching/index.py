@@ -1,0 +1,557 @@
+"""The in-memory match index: sparse candidate generation, then a blended, explained score."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from scipy import sparse
+
+from .dimensions import canonical_dimension
+from .features import DocFeatures, analyze
+from .glossary import Glossary, default_glossary
+from .types import (
+    MATURITIES,
+    NATIONAL,
+    STAGES,
+    ConceptMatch,
+    EngineConfig,
+    NeedDoc,
+    OfferDoc,
+    Proposal,
+)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CSR: TypeAlias = Any  # scipy.sparse.csr_matrix (scipy ships no type stubs)
+
+_DIM_CODES = {
+    d: i
+    for i, d in enumerate(("governance", "branding", "economy", "living", "society", "environment"))
+}
+_NATIONAL_NAMES = {"nasional", "national", "indonesia", "seluruh indonesia", "nationwide", "all"}
+# fit of an offer's maturity for a master-plan stage (rows: stage, columns: maturity)
+_MATURITY_FIT = {
+    "quick_win": {"concept": 0.0, "pilot": 0.35, "proven": 0.9, "deployed": 1.0},
+    "short_term": {"concept": 0.2, "pilot": 0.6, "proven": 1.0, "deployed": 1.0},
+    "medium_term": {"concept": 0.5, "pilot": 0.9, "proven": 1.0, "deployed": 1.0},
+    "long_term": {"concept": 0.8, "pilot": 1.0, "proven": 1.0, "deployed": 1.0},
+}
+CONTENT_KEYS = ("text", "concepts", "tags")
+CONTEXT_KEYS = ("dimension", "region", "budget", "maturity")
+
+
+def region_key(name: str) -> str:
+    key = " ".join(name.casefold().replace("provinsi", " ").split())
+    return NATIONAL if key in _NATIONAL_NAMES else key
+
+
+class _Space:
+    """A growing feature vocabulary with IDF fixed at the last rebuild."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.idf: FloatArray = np.zeros(0)
+        self.default_idf = 1.0
+
+    def fit(self, docs: Sequence[dict[str, float]]) -> None:
+        self.vocab = {}
+        df: list[int] = []
+        for d in docs:
+            for key in d:
+                j = self.vocab.get(key)
+                if j is None:
+                    self.vocab[key] = len(df)
+                    df.append(1)
+                else:
+                    df[j] += 1
+        n = len(docs)
+        self.idf = np.log((n + 1) / (np.asarray(df, dtype=np.float64) + 1)) + 1.0
+        self.default_idf = math.log((n + 1) / 2) + 1.0
+
+    def matrix(self, docs: Sequence[dict[str, float]], *, grow: bool, top: int = 0) -> CSR:
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        vocab, idf = self.vocab, self.idf
+        n_idf = len(idf)
+        for d in docs:
+            cols: list[int] = []
+            vals: list[float] = []
+            for key, tf in d.items():
+                j = vocab.get(key)
+                if j is None:
+                    if not grow:
+                        continue
+                    j = vocab[key] = len(vocab)
+                cols.append(j)
+                vals.append(tf * (idf[j] if j < n_idf else self.default_idf))
+            if top and len(vals) > top:
+                keep = np.argpartition(-np.asarray(vals), top)[:top]
+                cols = [cols[i] for i in keep]
+                vals = [vals[i] for i in keep]
+            norm = math.sqrt(sum(v * v for v in vals)) or 1.0
+            indices.extend(cols)
+            data.extend(v / norm for v in vals)
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (
+                np.asarray(data, dtype=np.float64),
+                np.asarray(indices, dtype=np.int64),
+                np.asarray(indptr, dtype=np.int64),
+            ),
+            shape=(len(docs), max(len(vocab), 1)),
+        )
+
+
+@dataclass(slots=True)
+class _Block:
+    """Matrices and attribute arrays of a set of offers (the main block or the delta)."""
+
+    ids: list[str]
+    concept_t: CSR  # features x offers
+    stem_t: CSR
+    head_t: CSR
+    dim: IntArray
+    regions: list[frozenset[str]]
+    national: npt.NDArray[np.bool_]
+    price_min: FloatArray
+    price_max: FloatArray
+    maturity: list[str | None]
+    fuzzy: list[str]
+
+
+def _pad_cols(m: CSR, n_cols: int) -> CSR:
+    if m.shape[1] >= n_cols:
+        return m
+    m = m.copy()
+    m.resize((m.shape[0], n_cols))
+    return m
+
+
+class MatchIndex:
+    """Offers indexed for fast, explained proposals. Not thread-safe for concurrent writes."""
+
+    def __init__(self, glossary: Glossary | None = None, config: EngineConfig | None = None):
+        self.glossary = glossary if glossary is not None else default_glossary()
+        self.config = config if config is not None else EngineConfig()
+        self._offers: dict[str, OfferDoc] = {}
+        self._features: dict[str, DocFeatures] = {}
+        self._concepts = _Space()
+        self._stems = _Space()
+        self._head = _Space()
+        self._main: _Block | None = None
+        self._main_alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self._main_pos: dict[str, int] = {}
+        self._delta_ids: list[str] = []
+        self._delta: _Block | None = None
+        self._delta_dirty = False
+
+    # -- building and maintenance ------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        offers: Iterable[OfferDoc],
+        *,
+        glossary: Glossary | None = None,
+        config: EngineConfig | None = None,
+    ) -> MatchIndex:
+        index = cls(glossary, config)
+        for offer in offers:
+            index._offers[offer.id] = offer
+            index._features[offer.id] = index._analyze(offer)
+        index._rebuild()
+        return index
+
+    def _analyze(self, doc: NeedDoc | OfferDoc) -> DocFeatures:
+        return analyze(self.glossary, doc.title, doc.description, tuple(doc.tags))
+
+    def _rebuild(self) -> None:
+        ids = list(self._offers)
+        feats = [self._features[i] for i in ids]
+        self._concepts.fit([f.concepts for f in feats])
+        self._stems.fit([f.stems for f in feats])
+        self._head.fit([f.head for f in feats])
+        self._main = self._make_block(ids)
+        self._main_alive = np.ones(len(ids), dtype=bool)
+        self._main_pos = {oid: i for i, oid in enumerate(ids)}
+        self._delta_ids = []
+        self._delta = None
+        self._delta_dirty = False
+
+    def _make_block(self, ids: list[str]) -> _Block:
+        feats = [self._features[i] for i in ids]
+        offers = [self._offers[i] for i in ids]
+        nan = float("nan")
+        return _Block(
+            ids=ids,
+            concept_t=self._concepts.matrix([f.concepts for f in feats], grow=True).T.tocsr(),
+            stem_t=self._stems.matrix([f.stems for f in feats], grow=True).T.tocsr(),
+            head_t=self._head.matrix([f.head for f in feats], grow=True).T.tocsr(),
+            dim=np.asarray(
+                [_DIM_CODES.get(canonical_dimension(o.dimension) or "", -1) for o in offers],
+                dtype=np.int64,
+            ),
+            regions=[frozenset(region_key(r) for r in o.regions) for o in offers],
+            national=np.asarray(
+                [not o.regions or NATIONAL in {region_key(r) for r in o.regions} for o in offers],
+                dtype=bool,
+            ),
+            price_min=np.asarray(
+                [nan if o.price_min is None else float(o.price_min) for o in offers]
+            ),
+            price_max=np.asarray(
+                [nan if o.price_max is None else float(o.price_max) for o in offers]
+            ),
+            maturity=[o.maturity if o.maturity in MATURITIES else None for o in offers],
+            fuzzy=[f.fuzzy_text for f in feats],
+        )
+
+    def upsert(self, offer: OfferDoc) -> None:
+        """Add or replace one offer (cheap: goes to a delta block until the next rebuild)."""
+        self._drop(offer.id)
+        self._offers[offer.id] = offer
+        self._features[offer.id] = self._analyze(offer)
+        self._delta_ids.append(offer.id)
+        self._delta_dirty = True
+        self._maybe_rebuild()
+
+    def remove(self, offer_id: str) -> bool:
+        """Remove one offer; returns False if it was not indexed."""
+        if offer_id not in self._offers:
+            return False
+        self._drop(offer_id)
+        del self._offers[offer_id]
+        del self._features[offer_id]
+        self._maybe_rebuild()
+        return True
+
+    def _drop(self, offer_id: str) -> None:
+        pos = self._main_pos.pop(offer_id, None)
+        if pos is not None:
+            self._main_alive[pos] = False
+        if offer_id in self._delta_ids:
+            self._delta_ids.remove(offer_id)
+            self._delta_dirty = True
+
+    def _maybe_rebuild(self) -> None:
+        main_n = len(self._main_alive)
+        dead = main_n - int(self._main_alive.sum())
+        limit = max(self.config.max_delta, main_n // 10)
+        if len(self._delta_ids) + dead > limit:
+            self._rebuild()
+
+    def __len__(self) -> int:
+        return len(self._offers)
+
+    def __contains__(self, offer_id: object) -> bool:
+        return offer_id in self._offers
+
+    def offer(self, offer_id: str) -> OfferDoc:
+        return self._offers[offer_id]
+
+    @property
+    def offer_ids(self) -> list[str]:
+        return list(self._offers)
+
+    # -- querying ------------------------------------------------------------------------------
+    def propose(self, need: NeedDoc, k: int = 10) -> list[Proposal]:
+        """The best k offers for one need, best first."""
+        return self.propose_many([need], k)[need.id]
+
+    def propose_many(
+        self, needs: Sequence[NeedDoc], k: int = 10, *, exhaustive: bool = False
+    ) -> dict[str, list[Proposal]]:
+        """Proposals for many needs, computed in vectorised chunks.
+
+        ``exhaustive=True`` scores every offer (for checking the candidate generator)."""
+        out: dict[str, list[Proposal]] = {}
+        if self._main is None:
+            self._rebuild()
+        if self._delta_dirty:
+            self._delta = self._make_block(list(self._delta_ids)) if self._delta_ids else None
+            self._delta_dirty = False
+        chunk = 256
+        for start in range(0, len(needs), chunk):
+            part = needs[start : start + chunk]
+            out.update(self._propose_chunk(part, k, exhaustive))
+        return out
+
+    def _query(self, needs: Sequence[NeedDoc]) -> tuple[list[DocFeatures], CSR, CSR, CSR]:
+        feats = [self._analyze(n) for n in needs]
+        top = self.config.query_max_features
+        qc = self._concepts.matrix([f.concepts for f in feats], grow=False)
+        qs = self._stems.matrix([f.stems for f in feats], grow=False, top=top)
+        qh = self._head.matrix([f.head for f in feats], grow=False)
+        return feats, qc, qs, qh
+
+    def _propose_chunk(
+        self, needs: Sequence[NeedDoc], k: int, exhaustive: bool
+    ) -> dict[str, list[Proposal]]:
+        cfg = self.config
+        feats, qc, qs, qh = self._query(needs)
+        blocks: list[tuple[_Block, npt.NDArray[np.bool_] | None]] = []
+        assert self._main is not None
+        blocks.append((self._main, self._main_alive))
+        if self._delta is not None:
+            blocks.append((self._delta, None))
+        wc, ws = cfg.concept_feature_weight, cfg.stem_feature_weight
+        pool = cfg.candidate_pool if not exhaustive else 10**9
+        pool = max(pool, k)
+        # per need: list of (block index, offer row, candidate score, cos_c, cos_s, cos_h)
+        rows_need: list[IntArray] = []
+        rows_block: list[int] = []
+        rows_offer: list[IntArray] = []
+        vals: list[FloatArray] = []
+        for b_i, (block, alive) in enumerate(blocks):
+            n_off = len(block.ids)
+            if n_off == 0:
+                continue
+            pc = _pad_cols(qc, block.concept_t.shape[0])[:, : block.concept_t.shape[0]]
+            ps = _pad_cols(qs, block.stem_t.shape[0])[:, : block.stem_t.shape[0]]
+            ph = _pad_cols(qh, block.head_t.shape[0])[:, : block.head_t.shape[0]]
+            prod_c = (pc @ block.concept_t).tocsr()
+            prod_s = (ps @ block.stem_t).tocsr()
+            score = (wc * prod_c + ws * prod_s).tocsr()
+            if alive is not None and not alive.all():
+                score.data[~alive[score.indices]] = 0.0
+            score.eliminate_zeros()
+            sel_need: list[int] = []
+            sel_off: list[IntArray] = []
+            for i in range(len(needs)):
+                s, e = score.indptr[i], score.indptr[i + 1]
+                cols = score.indices[s:e]
+                if e - s > pool:
+                    top = np.argpartition(-score.data[s:e], pool)[:pool]
+                    cols = cols[top]
+                sel_need.extend([i] * len(cols))
+                sel_off.append(cols.astype(np.int64))
+            if not sel_need:
+                continue
+            ni = np.asarray(sel_need, dtype=np.int64)
+            oi = np.concatenate(sel_off)
+            cos_c = np.asarray(prod_c[ni, oi]).ravel()
+            cos_s = np.asarray(prod_s[ni, oi]).ravel()
+            prod_h = (ph @ block.head_t).tocsr()
+            cos_h = np.asarray(prod_h[ni, oi]).ravel()
+            rows_need.append(ni)
+            rows_block.extend([b_i] * len(ni))
+            rows_offer.append(oi)
+            vals.append(np.stack([cos_c, cos_s, cos_h], axis=1))
+        if not vals:
+            return {n.id: [] for n in needs}
+        ni = np.concatenate(rows_need)
+        bi = np.asarray(rows_block, dtype=np.int64)
+        oi = np.concatenate(rows_offer)
+        v = np.concatenate(vals)
+        comps, flags_arr = self._score(needs, feats, blocks, ni, bi, oi, v)
+        total: FloatArray = np.sum(np.stack(list(comps.values())), axis=0)
+        result: dict[str, list[Proposal]] = {}
+        order = np.lexsort((-total, ni))
+        starts = np.searchsorted(ni[order], np.arange(len(needs) + 1))
+        for i, need in enumerate(needs):
+            idx = order[starts[i] : starts[i + 1]]
+            idx = idx[total[idx] >= cfg.min_score][:k]
+            result[need.id] = [
+                self._proposal(
+                    need,
+                    feats[i],
+                    blocks[bi[j]][0],
+                    int(oi[j]),
+                    {key: float(c[j]) for key, c in comps.items()},
+                    flags_arr[j],
+                )
+                for j in idx
+            ]
+        return result
+
+    def _score(
+        self,
+        needs: Sequence[NeedDoc],
+        feats: list[DocFeatures],
+        blocks: list[tuple[_Block, npt.NDArray[np.bool_] | None]],
+        ni: IntArray,
+        bi: IntArray,
+        oi: IntArray,
+        v: FloatArray,
+    ) -> tuple[dict[str, FloatArray], list[tuple[str, ...]]]:
+        cfg = self.config
+        w = cfg.weights
+        n = len(ni)
+        fz_need = [feats[i].fuzzy_text for i in ni]
+        fz_offer = [blocks[b][0].fuzzy[o] for b, o in zip(bi, oi, strict=True)]
+        fuzzy = process.cpdist(fz_need, fz_offer, scorer=fuzz.token_set_ratio, workers=-1)
+        fuzzy = np.asarray(fuzzy, dtype=np.float64) / 100.0
+        text = cfg.text_tfidf_share * v[:, 1] + (1 - cfg.text_tfidf_share) * fuzzy
+        concepts = np.clip(v[:, 0] / 0.8, 0.0, 1.0)
+        tags = np.clip(v[:, 2] / 0.8, 0.0, 1.0)
+        content_w = w.text + w.concepts + w.tags
+        content = (w.text * text + w.concepts * concepts + w.tags * tags) / content_w
+        gate = np.clip(content / 0.35, 0.0, 1.0)
+
+        def gather(attr: str) -> Any:
+            return [getattr(blocks[b][0], attr)[o] for b, o in zip(bi, oi, strict=True)]
+
+        off_dim = np.asarray(gather("dim"), dtype=np.int64)
+        off_nat = np.asarray(gather("national"), dtype=bool)
+        off_pmin = np.asarray(gather("price_min"), dtype=np.float64)
+        off_pmax = np.asarray(gather("price_max"), dtype=np.float64)
+        off_regions = gather("regions")
+        off_mat = gather("maturity")
+        need_dim = np.asarray(
+            [_DIM_CODES.get(canonical_dimension(nd.dimension) or "", -1) for nd in needs]
+        )[ni]
+        dim = np.where((need_dim < 0) | (off_dim < 0), 0.5, (need_dim == off_dim).astype(float))
+        prov = [region_key(nd.province) if nd.province else None for nd in needs]
+        served = np.asarray(
+            [off_nat[j] or prov[ni[j]] is None or prov[ni[j]] in off_regions[j] for j in range(n)],
+            dtype=bool,
+        )
+        region = served.astype(np.float64)
+        nan = float("nan")
+        bmin = np.asarray(
+            [nan if nd.budget_min is None else nd.budget_min for nd in needs], dtype=np.float64
+        )[ni]
+        bmax = np.asarray(
+            [nan if nd.budget_max is None else nd.budget_max for nd in needs], dtype=np.float64
+        )[ni]
+        bmin = np.where(np.isnan(bmin), bmax, bmin)
+        bmax = np.where(np.isnan(bmax), bmin, bmax)
+        pmin = np.where(np.isnan(off_pmin), off_pmax, off_pmin)
+        pmax = np.where(np.isnan(off_pmax), off_pmin, off_pmax)
+        unknown = np.isnan(bmin) | np.isnan(pmin)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            above = ~unknown & (pmin > bmax)
+            below = ~unknown & (pmax < bmin)
+            ratio = np.where(above, pmin / np.maximum(bmax, 1.0), 1.0)
+            budget = np.where(above, np.clip(1.0 - np.log10(ratio), 0.0, 1.0), 1.0)
+        budget = np.where(below, 0.85, budget)
+        budget = np.where(unknown, cfg.budget_unknown, budget)
+        stages = [nd.stage if nd.stage in STAGES else None for nd in needs]
+        maturity = np.empty(n)
+        for j in range(n):
+            st, mt = stages[ni[j]], off_mat[j]
+            maturity[j] = (
+                cfg.maturity_unknown if st is None or mt is None else _MATURITY_FIT[st][mt]
+            )
+        comps = {
+            "text": w.text * text,
+            "concepts": w.concepts * concepts,
+            "tags": w.tags * tags,
+            "dimension": w.dimension * dim * gate,
+            "region": w.region * region * gate,
+            "budget": w.budget * budget * gate,
+            "maturity": w.maturity * maturity * gate,
+        }
+        if w.total > 0 and abs(w.total - 100.0) > 1e-9:
+            comps = {key: c * (100.0 / w.total) for key, c in comps.items()}
+        flags: list[tuple[str, ...]] = []
+        for j in range(n):
+            f: list[str] = []
+            if not served[j]:
+                f.append("outside_region")
+            if above[j]:
+                f.append("price_above_budget")
+            elif below[j]:
+                f.append("price_below_budget")
+            if np.isnan(pmin[j]):
+                f.append("price_unknown")
+            elif np.isnan(bmin[j]):
+                f.append("budget_unknown")
+            st, mt = stages[ni[j]], off_mat[j]
+            if st is not None and mt is not None and _MATURITY_FIT[st][mt] < 0.5:
+                f.append("maturity_low_for_stage")
+            if dim[j] == 0.0:
+                f.append("dimension_mismatch")
+            if v[j, 0] == 0.0:
+                f.append("no_shared_concepts")
+            flags.append(tuple(f))
+        return comps, flags
+
+    def _proposal(
+        self,
+        need: NeedDoc,
+        nf: DocFeatures,
+        block: _Block,
+        row: int,
+        components: dict[str, float],
+        flags: tuple[str, ...],
+    ) -> Proposal:
+        offer_id = block.ids[row]
+        of = self._features[offer_id]
+        shared = shared_concepts(self.glossary, nf, of)
+        terms = shared_terms(nf, of, self._stems)
+        score = float(sum(components.values()))
+        return Proposal(
+            offer_id=offer_id,
+            score=round(min(100.0, max(0.0, score)), 4),
+            components={key: round(val, 4) for key, val in components.items()},
+            shared_concepts=shared,
+            shared_terms=terms,
+            flags=flags,
+            explanation=explain(score, components, shared, terms, flags),
+        )
+
+
+def shared_concepts(glossary: Glossary, a: DocFeatures, b: DocFeatures) -> tuple[ConceptMatch, ...]:
+    """Concepts named on both sides (directly), strongest first."""
+    common = [c for c in a.concept_terms if c in b.concept_terms]
+    common.sort(key=lambda c: -(a.concepts.get(c, 0.0) + b.concepts.get(c, 0.0)))
+    out = []
+    for cid in common:
+        c = glossary.concepts[cid]
+        out.append(
+            ConceptMatch(
+                cid, c.label_id, c.label_en, c.dimension, a.concept_terms[cid], b.concept_terms[cid]
+            )
+        )
+    return tuple(out)
+
+
+def shared_terms(a: DocFeatures, b: DocFeatures, space: _Space, limit: int = 8) -> tuple[str, ...]:
+    common = [s for s in a.stems if s in b.stems]
+    idf, vocab = space.idf, space.vocab
+
+    def weight(s: str) -> float:
+        j = vocab.get(s)
+        return float(idf[j]) if j is not None and j < len(idf) else space.default_idf
+
+    common.sort(key=lambda s: -weight(s))
+    return tuple(a.surfaces.get(s, s) for s in common[:limit])
+
+
+def explain(
+    score: float,
+    components: dict[str, float],
+    concepts: tuple[ConceptMatch, ...],
+    terms: tuple[str, ...],
+    flags: tuple[str, ...],
+) -> dict[str, Any]:
+    """A structured, bilingual explanation (the app renders it in the user's language)."""
+    labels_id = ", ".join(c.label_id for c in concepts[:4]) or "-"
+    labels_en = ", ".join(c.label_en for c in concepts[:4]) or "-"
+    return {
+        "score": round(score, 1),
+        "components": {key: round(val, 1) for key, val in components.items()},
+        "concepts": [
+            {"id": c.concept_id, "label_id": c.label_id, "label_en": c.label_en} for c in concepts
+        ],
+        "terms": list(terms),
+        "flags": list(flags),
+        "summary_en": f"Score {score:.0f}/100. Shared concepts: {labels_en}."
+        + (f" Flags: {', '.join(flags)}." if flags else ""),
+        "summary_id": f"Skor {score:.0f}/100. Konsep yang sama: {labels_id}."
+        + (f" Catatan: {', '.join(flags)}." if flags else ""),
+    }
+
+
+def propose_all(
+    index: MatchIndex, needs: Sequence[NeedDoc], k: int = 10
+) -> dict[str, list[Proposal]]:
+    """Proposals for every need (a full rematch)."""
+    return index.propose_many(needs, k)
