@@ -46,13 +46,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from matchmaker.views import auth, coordinator, main, public
+    from matchmaker.views import auth, coordinator, main, postings, public
 
     for module in (main, auth, coordinator, public):
         app.register_blueprint(module.bp)
+    app.register_blueprint(postings.needs_bp)
+    app.register_blueprint(postings.offers_bp)
 
 
 def _register_template_context(app: Flask) -> None:
+    from matchmaker.views import template_helpers
     from matchmaker.views.navigation import navigation_items
 
+    template_helpers.init_app(app)
     app.context_processor(lambda: {"navigation_items": navigation_items})

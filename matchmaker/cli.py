@@ -188,7 +188,10 @@ def _print_demo_logins() -> None:
     from matchmaker.services import demo_data
 
     click.echo("")
+    logins = demo_data.demo_logins()
     click.echo("Demo logins (password for all: " + DEMO_PASSWORD + "):")
-    for email, role in demo_data.demo_logins():
+    for email, role in logins[:3]:
         click.echo(f"  {role:<14} {email}")
+    if len(logins) > 3:
+        click.echo(f"  ...and {len(logins) - 3} more demo users (seeds/demo/users.json)")
     click.echo("")

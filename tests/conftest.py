@@ -100,9 +100,21 @@ def app(engine: Engine, database_url: str) -> Iterator[Flask]:
 
 @pytest.fixture
 def db(app: Flask, engine: Engine) -> Iterator[Session]:
-    """A session on the test database for arranging data and checking results."""
-    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+    """A session on the test database for arranging data and checking results.
+
+    It deliberately pushes no app context: a context left pushed would be shared by every
+    test-client request (Flask reuses it), hiding per-request state bugs. Tests that call
+    services directly use ``app_ctx``.
+    """
+    with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    """A request context for calling services directly (they translate their messages)."""
+    with app.test_request_context():
+        yield
 
 
 @pytest.fixture
@@ -129,6 +141,8 @@ class CsrfClient(FlaskClient):
 
     def post(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:
         data = kwargs.get("data")
+        if data is None and "json" not in kwargs:
+            data = {}
         if csrf and isinstance(data, dict) and "csrf_token" not in data:
             kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
         return super().post(*args, **kwargs)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from matchmaker import passwords
+from matchmaker.db import begin_write
 from matchmaker.models import Organization, OrganizationKind, Regency, Role, User, UserStatus
 
 PASSWORD = "correct-horse-battery"
@@ -38,6 +39,7 @@ class Factory:
         n = next(_counter)
         if kind == OrganizationKind.CITY and "regency_code" not in values:
             values["regency_code"] = self._free_regency().code
+        begin_write(self.session)
         org = Organization(kind=kind, name=values.pop("name", f"Organisation {n}"), **values)
         self.session.add(org)
         self.session.commit()
@@ -57,6 +59,7 @@ class Factory:
         n = next(_counter)
         if organization is None:
             organization = self.org(ROLE_ORG_KIND[Role(role)])
+        begin_write(self.session)
         user = User(
             email=values.pop("email", f"user{n}@example.test"),
             name=values.pop("name", f"User {n}"),

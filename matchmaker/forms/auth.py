@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
+from wtforms.fields.choices import SelectChoice
+
+from matchmaker.forms import BaseForm, choices
 from matchmaker.passwords import MAX_LENGTH, MIN_LENGTH
 
 REQUIRED = _l("This field is required.")
 
 
-def language_choices() -> list[tuple[str, str]]:
-    return [("id", "Bahasa Indonesia"), ("en", "English")]
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     role = RadioField(
         _l("I represent"),
-        choices=[("city_official", _l("A city or regency government (Pemda)")),
-                 ("vendor", _l("A technology company (vendor)"))],
+        choices=[SelectChoice("city_official", _l("A city or regency government (Pemda)")),
+                 SelectChoice("vendor", _l("A technology company (vendor)"))],
         validators=[InputRequired(REQUIRED)],
     )
     name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(2, 120)])
@@ -66,7 +69,7 @@ class RegisterForm(FlaskForm):
         return ok
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
     password = PasswordField(
         _l("New password"),
@@ -81,21 +84,21 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(2, 120)])
     language = SelectField(_l("Language"), choices=language_choices())
     email_notifications = BooleanField(_l("Send me notifications by e-mail"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(BaseForm):
     language = SelectField(_l("Language"), choices=language_choices())
 
 
-class RejectAccountForm(FlaskForm):
+class RejectAccountForm(BaseForm):
     reason = StringField(
         _l("Reason"), validators=[DataRequired(REQUIRED), Length(3, 500)]
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """A form with only the CSRF token, for one-button actions."""

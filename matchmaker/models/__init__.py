@@ -1,11 +1,47 @@
 """All table models; importing this package registers them on ``SQLModel.metadata``."""
 
 from matchmaker.models.audit import AuditEvent
+from matchmaker.models.catalog import (
+    NATIONAL,
+    SUB_ELEMENTS,
+    Dimension,
+    Maturity,
+    NeedStatus,
+    OfferStatus,
+    Stage,
+)
+from matchmaker.models.need import Need, NeedCreate, NeedInput, NeedPublic, NeedUpdate
+from matchmaker.models.offer import (
+    Offer,
+    OfferCreate,
+    OfferInput,
+    OfferPublic,
+    OfferRegion,
+    OfferUpdate,
+)
 from matchmaker.models.organization import Organization, OrganizationKind
 from matchmaker.models.region import Province, Regency
 from matchmaker.models.user import Language, Role, User, UserStatus
 
 __all__ = [
+    "NATIONAL",
+    "SUB_ELEMENTS",
+    "Dimension",
+    "Maturity",
+    "Need",
+    "NeedCreate",
+    "NeedInput",
+    "NeedPublic",
+    "NeedStatus",
+    "NeedUpdate",
+    "Offer",
+    "OfferCreate",
+    "OfferInput",
+    "OfferPublic",
+    "OfferRegion",
+    "OfferStatus",
+    "OfferUpdate",
+    "Stage",
     "AuditEvent",
     "Language",
     "Organization",

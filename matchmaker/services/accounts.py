@@ -151,6 +151,7 @@ def authenticate(
 ) -> tuple[str, User | None]:
     """Check credentials. Unknown e-mail and wrong password both give ``INVALID`` in the same
     time; a correct password on an unverified or suspended account says so."""
+    begin_write(session)
     user = find_by_email(session, email)
     if user is None:
         passwords.burn_time_for_unknown_user(password)
@@ -180,7 +181,8 @@ def authenticate(
 
 def end_all_sessions(session: Session, user: User) -> None:
     """Invalidate every session and remember cookie of ``user`` (logout, password change)."""
-    fresh = session.get(User, user.id)
+    begin_write(session)
+    fresh = session.get(User, user.id, populate_existing=True)
     if fresh is None:
         raise NotFound(_("Account not found."))
     fresh.session_version += 1
@@ -193,7 +195,8 @@ def change_password(session: Session, user: User, current: str, new: str) -> Use
     if not ok:
         raise ValidationFailed(_("Your current password is not correct."))
     _check_password_rules(new)
-    fresh = session.get(User, user.id)
+    begin_write(session)
+    fresh = session.get(User, user.id, populate_existing=True)
     if fresh is None:
         raise NotFound(_("Account not found."))
     fresh.password_hash = passwords.hash_password(new)
@@ -206,7 +209,8 @@ def change_password(session: Session, user: User, current: str, new: str) -> Use
 def update_profile(
     session: Session, user: User, *, name: str, language: Language, email_notifications: bool
 ) -> User:
-    fresh = session.get(User, user.id)
+    begin_write(session)
+    fresh = session.get(User, user.id, populate_existing=True)
     if fresh is None:
         raise NotFound(_("Account not found."))
     fresh.name = name.strip()
@@ -217,7 +221,8 @@ def update_profile(
 
 
 def set_language(session: Session, user: User, language: Language) -> None:
-    fresh = session.get(User, user.id)
+    begin_write(session)
+    fresh = session.get(User, user.id, populate_existing=True)
     if fresh is not None:
         fresh.language = language
         session.commit()

@@ -9,9 +9,21 @@ from typing import Any
 from sqlmodel import Session, select
 
 from matchmaker import passwords
-from matchmaker.models import Organization, Regency, User, UserStatus
+from matchmaker.models import (
+    NATIONAL,
+    Need,
+    NeedInput,
+    Offer,
+    OfferInput,
+    Organization,
+    Province,
+    Regency,
+    User,
+    UserStatus,
+)
 from matchmaker.models.base import utcnow
 from matchmaker.resources import seeds_dir
+from matchmaker.services import needs, offers
 from matchmaker.services.seeding import SeedReport
 
 
@@ -81,9 +93,59 @@ def seed_users(session: Session, orgs: dict[str, Organization], password: str) -
     return report
 
 
+def _load_jsonl(name: str) -> list[dict[str, Any]]:
+    path = demo_dir() / name
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+_NOT_INPUT = {"key", "organization", "status", "lang", "regions"}
+
+
+def seed_needs(session: Session, orgs: dict[str, Organization]) -> SeedReport:
+    """Demo needs, keyed by (city, title): an existing one is left as it is."""
+    report = SeedReport()
+    for row in _load_jsonl("needs.jsonl"):
+        org = orgs[row["organization"]]
+        exists = session.exec(select(Need.id).where(Need.organization_id == org.id,
+                                                    Need.title == row["title"])).first()
+        if exists is not None:
+            continue
+        data = NeedInput.model_validate({k: v for k, v in row.items() if k not in _NOT_INPUT})
+        assert org.id is not None
+        needs.new_need(session, org.id, data, row["status"])
+        report.created += 1
+    return report
+
+
+def seed_offers(session: Session, orgs: dict[str, Organization]) -> SeedReport:
+    """Demo offers, keyed by (vendor, title); regions are given by province name."""
+    report = SeedReport()
+    province_codes = {p.name: p.code for p in session.exec(select(Province)).all()}
+    for row in _load_jsonl("offers.jsonl"):
+        org = orgs[row["organization"]]
+        exists = session.exec(select(Offer.id).where(Offer.organization_id == org.id,
+                                                     Offer.title == row["title"])).first()
+        if exists is not None:
+            continue
+        national = row["regions"] == [NATIONAL]
+        values = {k: v for k, v in row.items() if k not in _NOT_INPUT}
+        values["national"] = national
+        values["regions"] = [] if national else [province_codes[name] for name in row["regions"]]
+        assert org.id is not None
+        offers.new_offer(session, org.id, OfferInput.model_validate(values), row["status"])
+        report.created += 1
+    return report
+
+
 def seed_demo(session: Session, *, password: str) -> SeedReport:
-    """Upsert the demo organisations and users; existing users keep their passwords."""
+    """Upsert the demo organisations, users, needs and offers; running it twice changes
+    nothing (existing users keep their passwords, existing postings their edits)."""
     orgs, report = seed_organizations(session)
     report.add(seed_users(session, orgs, password))
+    report.add(seed_needs(session, orgs))
+    report.add(seed_offers(session, orgs))
     session.commit()
     return report

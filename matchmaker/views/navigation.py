@@ -14,13 +14,23 @@ class NavItem:
     label: object
 
 
-_PUBLIC = (NavItem("public.home", _l("Home")),)
+_BROWSE = (NavItem("needs.browse", _l("City needs")), NavItem("offers.browse", _l("Offers")))
+_PUBLIC = (NavItem("public.home", _l("Home")), *_BROWSE)
 _BY_ROLE: dict[str, tuple[NavItem, ...]] = {
-    "city_official": (NavItem("main.dashboard", _l("Dashboard")),),
-    "vendor": (NavItem("main.dashboard", _l("Dashboard")),),
+    "city_official": (
+        NavItem("main.dashboard", _l("Dashboard")),
+        NavItem("needs.mine", _l("My needs")),
+        *_BROWSE,
+    ),
+    "vendor": (
+        NavItem("main.dashboard", _l("Dashboard")),
+        NavItem("offers.mine", _l("My offers")),
+        *_BROWSE,
+    ),
     "coordinator": (
         NavItem("main.dashboard", _l("Dashboard")),
         NavItem("coordinator.accounts", _l("Accounts to verify")),
+        *_BROWSE,
     ),
 }
 _BY_ROLE["admin"] = _BY_ROLE["coordinator"]

@@ -1,0 +1,105 @@
+"""Translated labels for the stable codes stored in the database."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+DIMENSIONS = {
+    "governance": _l("Smart governance"),
+    "branding": _l("Smart branding"),
+    "economy": _l("Smart economy"),
+    "living": _l("Smart living"),
+    "society": _l("Smart society"),
+    "environment": _l("Smart environment"),
+}
+
+SUB_ELEMENTS = {
+    "public_services": _l("Public services"),
+    "bureaucracy": _l("Bureaucracy management"),
+    "public_policy": _l("Public policy"),
+    "tourism": _l("Tourism"),
+    "regional_business": _l("Regional business"),
+    "city_appearance": _l("City appearance"),
+    "industry": _l("Industry"),
+    "welfare": _l("People's welfare"),
+    "financial_ecosystem": _l("Financial-transaction ecosystem"),
+    "spatial_harmony": _l("Spatial harmony"),
+    "health": _l("Health"),
+    "transport": _l("Transport"),
+    "community": _l("Community"),
+    "learning": _l("Learning ecosystem"),
+    "public_security": _l("Public security"),
+    "protection": _l("Environmental protection"),
+    "waste": _l("Waste"),
+    "energy": _l("Energy"),
+}
+
+STAGES = {
+    "quick_win": _l("Quick win"),
+    "short_term": _l("Short term"),
+    "medium_term": _l("Medium term"),
+    "long_term": _l("Long term"),
+}
+
+MATURITIES = {
+    "concept": _l("Concept"),
+    "pilot": _l("Pilot"),
+    "proven": _l("Proven"),
+    "deployed": _l("Deployed"),
+}
+
+STATUSES = {
+    "draft": _l("Draft"),
+    "open": _l("Open"),
+    "in_partnership": _l("In partnership"),
+    "closed": _l("Closed"),
+    "published": _l("Published"),
+    "archived": _l("Archived"),
+}
+
+PRIORITIES = {1: _l("High"), 2: _l("Medium"), 3: _l("Low")}
+
+SORTS = {
+    "newest": _l("Newest"),
+    "deadline": _l("Nearest target date"),
+    "budget": _l("Largest budget"),
+    "price_low": _l("Lowest price"),
+    "price_high": _l("Highest price"),
+}
+
+FILTERS = {
+    "q": _l("Search"),
+    "dimension": _l("Dimension"),
+    "stage": _l("Stage"),
+    "maturity": _l("Maturity"),
+    "province": _l("Province"),
+    "regency": _l("Kabupaten/kota"),
+    "min": _l("From (Rp)"),
+    "max": _l("Up to (Rp)"),
+    "status": _l("Status"),
+    "sort": _l("Sort"),
+    "page": _l("Page"),
+}
+
+
+def label(table: dict[object, object], code: object) -> object:
+    return table.get(code, code)
+
+FIELDS = {
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "dimension": _l("Dimension"),
+    "sub_element": _l("Sub-element"),
+    "tags": _l("Tags"),
+    "budget_min": _l("Budget from (Rp)"),
+    "budget_max": _l("Budget up to (Rp)"),
+    "unbudgeted": _l("Not yet budgeted"),
+    "target_date": _l("Target date"),
+    "stage": _l("Stage"),
+    "priority": _l("Priority"),
+    "price_min": _l("Price from (Rp)"),
+    "price_max": _l("Price up to (Rp)"),
+    "national": _l("Serves all of Indonesia"),
+    "maturity": _l("Maturity"),
+    "references": _l("Reference deployments"),
+}

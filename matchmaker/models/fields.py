@@ -1,0 +1,57 @@
+"""Validation rules shared by the need and offer input models (one place for each rule)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from matchmaker.models.catalog import SUB_ELEMENTS, Dimension
+
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 40
+
+
+def _split_tags(value: Any) -> Any:
+    """Accept a comma-separated string (web form) or a list (API, seeds)."""
+    if isinstance(value, str):
+        return [part for part in value.split(",")]
+    return value
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for tag in tags:
+        cleaned = " ".join(tag.split())
+        if cleaned and cleaned.casefold() not in seen:
+            seen[cleaned.casefold()] = cleaned
+    result = list(seen.values())
+    if not 1 <= len(result) <= MAX_TAGS:
+        raise PydanticCustomError("tags_count", "Give 1 to 10 tags.")
+    if any(len(tag) > MAX_TAG_LENGTH for tag in result):
+        raise PydanticCustomError("tag_too_long", "A tag is at most 40 characters.")
+    return result
+
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=150)]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=30, max_length=5000)
+]
+Tags = Annotated[list[str], BeforeValidator(_split_tags), AfterValidator(_clean_tags)]
+Money = Annotated[int, Field(ge=0, le=10**15)]
+
+
+def check_sub_element(dimension: Dimension, sub_element: str | None) -> str | None:
+    if sub_element in (None, ""):
+        return None
+    if sub_element not in SUB_ELEMENTS[dimension]:
+        raise PydanticCustomError(
+            "sub_element_mismatch", "The sub-element does not belong to the dimension."
+        )
+    return sub_element
+
+
+def check_range(low: int | None, high: int | None) -> None:
+    if low is not None and high is not None and low > high:
+        raise PydanticCustomError("range_order", "The minimum is above the maximum.")

@@ -1,0 +1,279 @@
+"""Browsing and searching needs and offers: filters from an allowlist, sort, pagination.
+
+The same query serves the public lists (published items only, no contact data) and the
+signed-in lists. Unknown or malformed filter values are dropped and reported, never trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_
+from sqlmodel import Session, select
+
+from matchmaker.models import (
+    Dimension,
+    Maturity,
+    Need,
+    NeedStatus,
+    Offer,
+    OfferRegion,
+    OfferStatus,
+    Organization,
+    Province,
+    Regency,
+    Stage,
+)
+from matchmaker.text import like_pattern, search_terms
+
+PAGE_SIZE = 20
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class ListingSpec:
+    """What may be filtered and sorted for one kind of posting."""
+
+    kind: str
+    statuses: tuple[str, ...]
+    default_status: str
+    sorts: tuple[str, ...]
+    choices: Mapping[str, frozenset[str]]
+
+
+NEEDS = ListingSpec(
+    kind="needs",
+    statuses=(NeedStatus.OPEN, NeedStatus.IN_PARTNERSHIP, NeedStatus.CLOSED),
+    default_status=NeedStatus.OPEN,
+    sorts=("newest", "deadline", "budget"),
+    choices={"dimension": frozenset(Dimension), "stage": frozenset(Stage)},
+)
+OFFERS = ListingSpec(
+    kind="offers",
+    statuses=(OfferStatus.PUBLISHED, OfferStatus.ARCHIVED),
+    default_status=OfferStatus.PUBLISHED,
+    sorts=("newest", "price_low", "price_high"),
+    choices={"dimension": frozenset(Dimension), "maturity": frozenset(Maturity)},
+)
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    q: str = ""
+    filters: Mapping[str, str] = field(default_factory=dict)
+    status: str = ""
+    sort: str = "newest"
+    page: int = 1
+    ignored: tuple[str, ...] = ()
+
+    def active_filters(self) -> dict[str, str]:
+        """Filters shown as removable chips (search term included)."""
+        chips = dict(self.filters)
+        if self.q:
+            chips["q"] = self.q
+        return chips
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """URL arguments of this query with ``changes`` applied (None removes an argument)."""
+        current: dict[str, Any] = {**self.filters, "q": self.q or None, "sort": self.sort,
+                                   "status": self.status or None, "page": self.page}
+        current.update(changes)
+        if "page" not in changes:
+            current["page"] = None
+        return {k: v for k, v in current.items() if v not in (None, "", 1)}
+
+
+def _int_arg(raw: str | None) -> int | None:
+    if raw is None or raw.strip() == "":
+        return None
+    text = raw.strip().replace(".", "").replace(",", "")
+    if not text.isdigit() or len(text) > 15:
+        raise ValueError(raw)
+    return int(text)
+
+
+def parse_query(
+    args: Mapping[str, str], spec: ListingSpec, session: Session
+) -> ListingQuery:
+    """Read filters from request arguments; anything not allowlisted is ignored and named."""
+    filters: dict[str, str] = {}
+    ignored: list[str] = []
+    for name, allowed in spec.choices.items():
+        value = (args.get(name) or "").strip()
+        if value:
+            (filters.__setitem__(name, value) if value in allowed else ignored.append(name))
+    province = (args.get("province") or "").strip()
+    if province:
+        if session.get(Province, province) is not None:
+            filters["province"] = province
+        else:
+            ignored.append("province")
+    regency = (args.get("regency") or "").strip()
+    if regency:
+        if session.get(Regency, regency) is not None:
+            filters["regency"] = regency
+        else:
+            ignored.append("regency")
+    for name in ("min", "max"):
+        try:
+            number = _int_arg(args.get(name))
+        except ValueError:
+            ignored.append(name)
+        else:
+            if number is not None:
+                filters[name] = str(number)
+    status = (args.get("status") or "").strip()
+    if status and status not in spec.statuses:
+        ignored.append("status")
+        status = ""
+    sort = (args.get("sort") or "newest").strip()
+    if sort not in spec.sorts:
+        ignored.append("sort")
+        sort = "newest"
+    try:
+        page = max(1, min(MAX_PAGE, int(args.get("page") or 1)))
+    except ValueError:
+        ignored.append("page")
+        page = 1
+    q = " ".join((args.get("q") or "").split())[:200]
+    return ListingQuery(q=q, filters=filters, status=status, sort=sort, page=page,
+                        ignored=tuple(ignored))
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _text_conditions(model: type[Need] | type[Offer], q: str) -> list[Any]:
+    return [model.search_text.like(like_pattern(term), escape="\\")  # type: ignore[attr-defined]
+            for term in search_terms(q)]
+
+
+def _money_conditions(low_col: Any, high_col: Any, filters: Mapping[str, str]) -> list[Any]:
+    conditions = []
+    if "min" in filters:
+        conditions.append(high_col >= int(filters["min"]))
+    if "max" in filters:
+        conditions.append(low_col <= int(filters["max"]))
+    return conditions
+
+
+def search_needs(session: Session, query: ListingQuery, *,
+                 organization_id: int | None = None) -> Page:
+    """Needs matching ``query``; an organisation's own list may include drafts."""
+    f = query.filters
+    conditions: list[Any] = _text_conditions(Need, query.q)
+    if organization_id is not None:
+        conditions.append(Need.organization_id == organization_id)
+        if query.status:
+            conditions.append(Need.status == query.status)
+    else:
+        conditions.append(Need.status == (query.status or NEEDS.default_status))
+    if "dimension" in f:
+        conditions.append(Need.dimension == f["dimension"])
+    if "stage" in f:
+        conditions.append(Need.stage == f["stage"])
+    if "regency" in f:
+        conditions.append(Organization.regency_code == f["regency"])
+    if "province" in f:
+        conditions.append(Regency.province_code == f["province"])
+    conditions += _money_conditions(Need.budget_min, Need.budget_max, f)
+
+    base = (
+        select(Need, Organization.name, Regency.name, Province.name, Province.code)
+        .join(Organization, Organization.id == Need.organization_id)  # type: ignore[arg-type]
+        .join(Regency, Regency.code == Organization.regency_code, isouter=True)  # type: ignore[arg-type]
+        .join(Province, Province.code == Regency.province_code, isouter=True)  # type: ignore[arg-type]
+        .where(and_(*conditions))
+    )
+    order = {
+        "newest": (Need.created_at.desc(), Need.id.desc()),  # type: ignore[attr-defined,union-attr]
+        "deadline": (Need.target_date.is_(None), Need.target_date.asc(), Need.id.desc()),  # type: ignore[union-attr,attr-defined]
+        "budget": (Need.budget_max.is_(None), Need.budget_max.desc(), Need.id.desc()),  # type: ignore[union-attr,attr-defined]
+    }[query.sort]
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    rows = session.exec(
+        base.order_by(*order).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)
+    ).all()
+    items = [
+        {"need": need, "organization_name": org_name, "regency_name": regency_name,
+         "province_name": province_name, "province_code": province_code}
+        for need, org_name, regency_name, province_name, province_code in rows
+    ]
+    return Page(items=items, total=total, page=query.page, page_size=PAGE_SIZE)
+
+
+def search_offers(session: Session, query: ListingQuery, *,
+                  organization_id: int | None = None) -> Page:
+    """Offers matching ``query``; a province filter keeps national offers and those serving it."""
+    f = query.filters
+    conditions: list[Any] = _text_conditions(Offer, query.q)
+    if organization_id is not None:
+        conditions.append(Offer.organization_id == organization_id)
+        if query.status:
+            conditions.append(Offer.status == query.status)
+    else:
+        conditions.append(Offer.status == (query.status or OFFERS.default_status))
+    if "dimension" in f:
+        conditions.append(Offer.dimension == f["dimension"])
+    if "maturity" in f:
+        conditions.append(Offer.maturity == f["maturity"])
+    province = f.get("province")
+    if "regency" in f:
+        regency = session.get(Regency, f["regency"])
+        province = regency.province_code if regency else province
+    if province:
+        serves = exists().where(OfferRegion.offer_id == Offer.id,
+                                OfferRegion.province_code == province)
+        conditions.append(or_(Offer.national.is_(True), serves))  # type: ignore[attr-defined]
+    conditions += _money_conditions(Offer.price_min, Offer.price_max, f)
+
+    base = (
+        select(Offer, Organization.name)
+        .join(Organization, Organization.id == Offer.organization_id)  # type: ignore[arg-type]
+        .where(and_(*conditions))
+    )
+    order = {
+        "newest": (Offer.created_at.desc(), Offer.id.desc()),  # type: ignore[attr-defined,union-attr]
+        "price_low": (Offer.price_min.is_(None), Offer.price_min.asc(), Offer.id.desc()),  # type: ignore[union-attr,attr-defined]
+        "price_high": (Offer.price_max.is_(None), Offer.price_max.desc(), Offer.id.desc()),  # type: ignore[union-attr,attr-defined]
+    }[query.sort]
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    rows = session.exec(
+        base.order_by(*order).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)
+    ).all()
+    offers = [offer for offer, _ in rows]
+    regions = region_names(session, [o.id for o in offers if o.id is not None])
+    items = [{"offer": offer, "organization_name": org_name,
+              "region_names": regions.get(offer.id or 0, [])} for offer, org_name in rows]
+    return Page(items=items, total=total, page=query.page, page_size=PAGE_SIZE)
+
+
+def region_names(session: Session, offer_ids: list[int]) -> dict[int, list[str]]:
+    """Province names served by each of ``offer_ids`` (national offers have none)."""
+    if not offer_ids:
+        return {}
+    rows = session.exec(
+        select(OfferRegion.offer_id, Province.name)
+        .join(Province, Province.code == OfferRegion.province_code)  # type: ignore[arg-type]
+        .where(OfferRegion.offer_id.in_(offer_ids))  # type: ignore[attr-defined]
+        .order_by(Province.name)
+    ).all()
+    result: dict[int, list[str]] = {}
+    for offer_id, name in rows:
+        result.setdefault(offer_id, []).append(name)
+    return result
+
+
+def with_page(query: ListingQuery, page: int) -> ListingQuery:
+    return replace(query, page=page)
