@@ -7,9 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
-from wtforms.fields.choices import SelectChoice
-
-from matchmaker.forms import BaseForm, choices
+from matchmaker.forms import BaseForm
 from matchmaker.passwords import MAX_LENGTH, MIN_LENGTH
 
 REQUIRED = _l("This field is required.")
