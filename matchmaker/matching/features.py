@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .glossary import Glossary
@@ -25,22 +25,33 @@ class DocFeatures:
 
 def analyze(glossary: Glossary, title: str, description: str, tags: tuple[str, ...]) -> DocFeatures:
     norm = glossary.normalizer
+    matched: dict[str, list[str]]
     stem_counts: dict[str, float] = defaultdict(float)
     concept_counts: dict[str, float] = defaultdict(float)
     head_counts: dict[str, float] = defaultdict(float)
     terms: dict[str, list[str]] = {}
     surfaces: dict[str, str] = {}
+    head_words: list[str] = []
     fields = [(title, 2.0, True), (description, 1.0, False)] + [(t, 2.0, True) for t in tags]
     for text, weight, is_head in fields:
         if not text:
             continue
-        stems, surf = norm.analyze(text)
-        for s, sf in zip(stems, surf, strict=True):
-            stem_counts[s] += weight
-            surfaces.setdefault(s, sf)
+        if is_head:
+            stems, surf, matched = glossary.analyze_field(text)
+        else:
+            stems, surf = norm.analyze(text)
+            matched = glossary.match(stems, surf)
+        counts = Counter(stems)
+        for s, c in counts.items():
+            stem_counts[s] += weight * c
             if is_head:
-                head_counts[s] += 1.0
-        for cid, phrases in glossary.match(stems, surf).items():
+                head_counts[s] += c
+        if is_head:
+            head_words.extend(stems)
+        for s, sf in zip(stems, surf, strict=True):
+            if s not in surfaces:
+                surfaces[s] = sf
+        for cid, phrases in matched.items():
             concept_counts[cid] += weight
             if is_head:
                 head_counts["c:" + cid] += 2.0
@@ -60,7 +71,7 @@ def analyze(glossary: Glossary, title: str, description: str, tags: tuple[str, .
                 head_counts.setdefault("c:" + b, 0.5)
     stems_tf = {s: 1.0 + math.log(c) for s, c in stem_counts.items()}
     head = {k: 1.0 + math.log(c) if c >= 1 else c for k, c in head_counts.items()}
-    fuzzy = norm.normalize_text(" ".join([title, *tags]))
+    fuzzy = " ".join(dict.fromkeys(head_words))
     return DocFeatures(
         concepts=concepts,
         concept_terms={k: tuple(v) for k, v in terms.items()},

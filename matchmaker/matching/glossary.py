@@ -49,6 +49,9 @@ class Glossary:
     path: str = ""
     # first stem -> list of (stem tuple, concept id), longest first
     _phrases: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    _field_cache: dict[str, tuple[list[str], list[str], dict[str, list[str]]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -65,35 +68,38 @@ class Glossary:
     def __len__(self) -> int:
         return len(self.concepts)
 
+    def analyze_field(self, text: str) -> tuple[list[str], list[str], dict[str, list[str]]]:
+        """Stems, surfaces and concepts of a short field (titles, tags), cached."""
+        hit = self._field_cache.get(text)
+        if hit is None:
+            stems, surfaces = self.normalizer.analyze(text)
+            hit = (stems, surfaces, self.match(stems, surfaces))
+            if len(self._field_cache) < 200_000:
+                self._field_cache[text] = hit
+        return hit
+
     def match(self, stems: Sequence[str], surfaces: Sequence[str]) -> dict[str, list[str]]:
         """Concepts found in a stem sequence (longest match first) with the surface phrases."""
         found: dict[str, list[str]] = {}
         phrases = self._phrases
         n = len(stems)
-        i = 0
-        while i < n:
-            entries = phrases.get(stems[i])
-            if entries is None:
-                i += 1
+        next_free = 0
+        for i in [i for i, s in enumerate(stems) if s in phrases]:
+            if i < next_free:
                 continue
-            advanced = False
-            for seq, cid in entries:
+            for seq, _cid in phrases[stems[i]]:
                 m = len(seq)
                 if m == 1 or tuple(stems[i : i + m]) == seq:
-                    surface = " ".join(dict.fromkeys(surfaces[i : i + m]))
-                    terms = found.setdefault(cid, [])
-                    if surface not in terms:
-                        terms.append(surface)
-                    # allow other concepts with the same span (different programmes share
-                    # no phrase, but a phrase may name two concepts on purpose)
-                    for seq2, cid2 in entries:
-                        if seq2 == seq and cid2 != cid:
-                            found.setdefault(cid2, []).append(surface)
-                    i += m
-                    advanced = True
+                    surface = (
+                        surfaces[i] if m == 1 else " ".join(dict.fromkeys(surfaces[i : i + m]))
+                    )
+                    for seq2, cid2 in phrases[stems[i]]:
+                        if seq2 == seq:
+                            terms = found.setdefault(cid2, [])
+                            if surface not in terms:
+                                terms.append(surface)
+                    next_free = min(n, i + m)
                     break
-            if not advanced:
-                i += 1
         return found
 
     def label(self, concept_id: str) -> tuple[str, str]:

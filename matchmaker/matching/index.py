@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -75,38 +76,37 @@ class _Space:
         self.default_idf = math.log((n + 1) / 2) + 1.0
 
     def matrix(self, docs: Sequence[dict[str, float]], *, grow: bool, top: int = 0) -> CSR:
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
         vocab, idf = self.vocab, self.idf
-        n_idf = len(idf)
-        for d in docs:
-            cols: list[int] = []
-            vals: list[float] = []
-            for key, tf in d.items():
-                j = vocab.get(key)
-                if j is None:
-                    if not grow:
-                        continue
-                    j = vocab[key] = len(vocab)
-                cols.append(j)
-                vals.append(tf * (idf[j] if j < n_idf else self.default_idf))
-            if top and len(vals) > top:
-                keep = np.argpartition(-np.asarray(vals), top)[:top]
-                cols = [cols[i] for i in keep]
-                vals = [vals[i] for i in keep]
-            norm = math.sqrt(sum(v * v for v in vals)) or 1.0
-            indices.extend(cols)
-            data.extend(v / norm for v in vals)
-            indptr.append(len(indices))
-        return sparse.csr_matrix(
-            (
-                np.asarray(data, dtype=np.float64),
-                np.asarray(indices, dtype=np.int64),
-                np.asarray(indptr, dtype=np.int64),
-            ),
-            shape=(len(docs), max(len(vocab), 1)),
+        keys = [k for d in docs for k in d]
+        tfs = np.fromiter((v for d in docs for v in d.values()), dtype=np.float64, count=len(keys))
+        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        if grow:
+            for k in keys:
+                if k not in vocab:
+                    vocab[k] = len(vocab)
+        cols = np.fromiter((vocab.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+        full_idf = np.full(max(len(vocab), 1), self.default_idf)
+        full_idf[: len(idf)] = idf
+        vals = tfs * full_idf[np.maximum(cols, 0)]
+        vals[cols < 0] = 0.0
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        if top:
+            # keep the `top` strongest features of each document (queries only)
+            order = np.lexsort((-vals, rows))
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            rank = np.arange(len(order)) - np.repeat(starts, lengths)
+            keep = np.zeros(len(vals), dtype=bool)
+            keep[order[rank < top]] = True
+            vals[~keep] = 0.0
+        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(docs)))
+        norms[norms == 0] = 1.0
+        vals = vals / norms[rows]
+        ok = vals != 0
+        m = sparse.csr_matrix(
+            (vals[ok], (rows[ok], cols[ok])), shape=(len(docs), max(len(vocab), 1))
         )
+        m.sum_duplicates()
+        return m
 
 
 @dataclass(slots=True)
@@ -118,17 +118,34 @@ class _Block:
     stem_t: CSR
     head_t: CSR
     dim: IntArray
-    regions: list[frozenset[str]]
+    region_mask: IntArray  # bit per province (see MatchIndex._region_bit)
     national: npt.NDArray[np.bool_]
     price_min: FloatArray
     price_max: FloatArray
-    maturity: list[str | None]
+    maturity: IntArray  # index in MATURITIES, -1 unknown
     fuzzy: list[str]
 
 
-def _pad_cols(m: CSR, n_cols: int) -> CSR:
-    if m.shape[1] >= n_cols:
+def _sample(prod: CSR, ni: IntArray, oi: IntArray) -> FloatArray:
+    """prod[ni, oi] for a CSR matrix with sorted indices (vectorised binary search)."""
+    n_cols = np.int64(prod.shape[1])
+    rows = np.repeat(np.arange(prod.shape[0], dtype=np.int64), np.diff(prod.indptr))
+    keys = rows * n_cols + prod.indices.astype(np.int64)
+    want = ni * n_cols + oi
+    pos = np.searchsorted(keys, want)
+    pos_c = np.minimum(pos, max(len(keys) - 1, 0))
+    if len(keys) == 0:
+        return np.zeros(len(want))
+    hit = keys[pos_c] == want
+    return np.where(hit, prod.data[pos_c], 0.0).astype(np.float64)
+
+
+def _fit_cols(m: CSR, n_cols: int) -> CSR:
+    """The query matrix with exactly n_cols columns (features newer than a block are cut)."""
+    if m.shape[1] == n_cols:
         return m
+    if m.shape[1] > n_cols:
+        return m[:, :n_cols]
     m = m.copy()
     m.resize((m.shape[0], n_cols))
     return m
@@ -151,6 +168,7 @@ class MatchIndex:
         self._delta_ids: list[str] = []
         self._delta: _Block | None = None
         self._delta_dirty = False
+        self._region_bits: dict[str, int] = {}
 
     # -- building and maintenance ------------------------------------------------------------
     @classmethod
@@ -197,7 +215,7 @@ class MatchIndex:
                 [_DIM_CODES.get(canonical_dimension(o.dimension) or "", -1) for o in offers],
                 dtype=np.int64,
             ),
-            regions=[frozenset(region_key(r) for r in o.regions) for o in offers],
+            region_mask=np.asarray([self._region_mask(o.regions) for o in offers], dtype=np.int64),
             national=np.asarray(
                 [not o.regions or NATIONAL in {region_key(r) for r in o.regions} for o in offers],
                 dtype=bool,
@@ -208,9 +226,26 @@ class MatchIndex:
             price_max=np.asarray(
                 [nan if o.price_max is None else float(o.price_max) for o in offers]
             ),
-            maturity=[o.maturity if o.maturity in MATURITIES else None for o in offers],
+            maturity=np.asarray(
+                [MATURITIES.index(o.maturity) if o.maturity in MATURITIES else -1 for o in offers],
+                dtype=np.int64,
+            ),
             fuzzy=[f.fuzzy_text for f in feats],
         )
+
+    def _region_bit(self, name: str) -> int:
+        key = region_key(name)
+        bit = self._region_bits.get(key)
+        if bit is None:
+            bit = self._region_bits[key] = len(self._region_bits) % 62
+        return bit
+
+    def _region_mask(self, regions: Sequence[str]) -> int:
+        mask = 0
+        for r in regions:
+            if region_key(r) != NATIONAL:
+                mask |= 1 << self._region_bit(r)
+        return mask
 
     def upsert(self, offer: OfferDoc) -> None:
         """Add or replace one offer (cheap: goes to a delta block until the next rebuild)."""
@@ -312,11 +347,13 @@ class MatchIndex:
             n_off = len(block.ids)
             if n_off == 0:
                 continue
-            pc = _pad_cols(qc, block.concept_t.shape[0])[:, : block.concept_t.shape[0]]
-            ps = _pad_cols(qs, block.stem_t.shape[0])[:, : block.stem_t.shape[0]]
-            ph = _pad_cols(qh, block.head_t.shape[0])[:, : block.head_t.shape[0]]
+            pc = _fit_cols(qc, block.concept_t.shape[0])
+            ps = _fit_cols(qs, block.stem_t.shape[0])
+            ph = _fit_cols(qh, block.head_t.shape[0])
             prod_c = (pc @ block.concept_t).tocsr()
             prod_s = (ps @ block.stem_t).tocsr()
+            prod_c.sort_indices()
+            prod_s.sort_indices()
             score = (wc * prod_c + ws * prod_s).tocsr()
             if alive is not None and not alive.all():
                 score.data[~alive[score.indices]] = 0.0
@@ -335,10 +372,11 @@ class MatchIndex:
                 continue
             ni = np.asarray(sel_need, dtype=np.int64)
             oi = np.concatenate(sel_off)
-            cos_c = np.asarray(prod_c[ni, oi]).ravel()
-            cos_s = np.asarray(prod_s[ni, oi]).ravel()
+            cos_c = _sample(prod_c, ni, oi)
+            cos_s = _sample(prod_s, ni, oi)
             prod_h = (ph @ block.head_t).tocsr()
-            cos_h = np.asarray(prod_h[ni, oi]).ravel()
+            prod_h.sort_indices()
+            cos_h = _sample(prod_h, ni, oi)
             rows_need.append(ni)
             rows_block.extend([b_i] * len(ni))
             rows_offer.append(oi)
@@ -364,7 +402,7 @@ class MatchIndex:
                     blocks[bi[j]][0],
                     int(oi[j]),
                     {key: float(c[j]) for key, c in comps.items()},
-                    flags_arr[j],
+                    _flags(int(flags_arr[j])),
                 )
                 for j in idx
             ]
@@ -379,13 +417,13 @@ class MatchIndex:
         bi: IntArray,
         oi: IntArray,
         v: FloatArray,
-    ) -> tuple[dict[str, FloatArray], list[tuple[str, ...]]]:
+    ) -> tuple[dict[str, FloatArray], IntArray]:
         cfg = self.config
         w = cfg.weights
-        n = len(ni)
         fz_need = [feats[i].fuzzy_text for i in ni]
         fz_offer = [blocks[b][0].fuzzy[o] for b, o in zip(bi, oi, strict=True)]
-        fuzzy = process.cpdist(fz_need, fz_offer, scorer=fuzz.token_set_ratio, workers=-1)
+        workers = -1 if len(fz_need) > 20_000 else 1
+        fuzzy = process.cpdist(fz_need, fz_offer, scorer=fuzz.token_set_ratio, workers=workers)
         fuzzy = np.asarray(fuzzy, dtype=np.float64) / 100.0
         text = cfg.text_tfidf_share * v[:, 1] + (1 - cfg.text_tfidf_share) * fuzzy
         concepts = np.clip(v[:, 0] / 0.8, 0.0, 1.0)
@@ -394,24 +432,27 @@ class MatchIndex:
         content = (w.text * text + w.concepts * concepts + w.tags * tags) / content_w
         gate = np.clip(content / 0.35, 0.0, 1.0)
 
-        def gather(attr: str) -> Any:
-            return [getattr(blocks[b][0], attr)[o] for b, o in zip(bi, oi, strict=True)]
+        offsets = np.cumsum([0] + [len(blk.ids) for blk, _ in blocks])
+        gi = oi + offsets[bi]
 
-        off_dim = np.asarray(gather("dim"), dtype=np.int64)
-        off_nat = np.asarray(gather("national"), dtype=bool)
-        off_pmin = np.asarray(gather("price_min"), dtype=np.float64)
-        off_pmax = np.asarray(gather("price_max"), dtype=np.float64)
-        off_regions = gather("regions")
+        def gather(attr: str) -> Any:
+            return np.concatenate([getattr(blk, attr) for blk, _ in blocks])[gi]
+
+        off_dim = gather("dim")
+        off_nat = gather("national")
+        off_pmin = gather("price_min")
+        off_pmax = gather("price_max")
+        off_mask = gather("region_mask")
         off_mat = gather("maturity")
         need_dim = np.asarray(
             [_DIM_CODES.get(canonical_dimension(nd.dimension) or "", -1) for nd in needs]
         )[ni]
         dim = np.where((need_dim < 0) | (off_dim < 0), 0.5, (need_dim == off_dim).astype(float))
-        prov = [region_key(nd.province) if nd.province else None for nd in needs]
-        served = np.asarray(
-            [off_nat[j] or prov[ni[j]] is None or prov[ni[j]] in off_regions[j] for j in range(n)],
-            dtype=bool,
-        )
+        need_bit = np.asarray(
+            [self._region_bit(nd.province) if nd.province else -1 for nd in needs], dtype=np.int64
+        )[ni]
+        bit_mask = np.left_shift(np.int64(1), np.maximum(need_bit, 0))
+        served = off_nat | (need_bit < 0) | ((off_mask & bit_mask) != 0)
         region = served.astype(np.float64)
         nan = float("nan")
         bmin = np.asarray(
@@ -432,13 +473,23 @@ class MatchIndex:
             budget = np.where(above, np.clip(1.0 - np.log10(ratio), 0.0, 1.0), 1.0)
         budget = np.where(below, 0.85, budget)
         budget = np.where(unknown, cfg.budget_unknown, budget)
-        stages = [nd.stage if nd.stage in STAGES else None for nd in needs]
-        maturity = np.empty(n)
-        for j in range(n):
-            st, mt = stages[ni[j]], off_mat[j]
-            maturity[j] = (
-                cfg.maturity_unknown if st is None or mt is None else _MATURITY_FIT[st][mt]
-            )
+        need_stage = np.asarray(
+            [STAGES.index(nd.stage) if nd.stage in STAGES else -1 for nd in needs], dtype=np.int64
+        )[ni]
+        table = np.asarray([[_MATURITY_FIT[st][mt] for mt in MATURITIES] for st in STAGES])
+        known = (need_stage >= 0) & (off_mat >= 0)
+        fit = table[np.maximum(need_stage, 0), np.maximum(off_mat, 0)]
+        maturity = np.where(known, fit, cfg.maturity_unknown)
+        flag_bits = (
+            (~served) * 1
+            + above * 2
+            + below * 4
+            + np.isnan(pmin) * 8
+            + (~np.isnan(pmin) & np.isnan(bmin)) * 16
+            + (known & (fit < 0.5)) * 32
+            + (dim == 0.0) * 64
+            + (v[:, 0] == 0.0) * 128
+        ).astype(np.int64)
         comps = {
             "text": w.text * text,
             "concepts": w.concepts * concepts,
@@ -450,27 +501,7 @@ class MatchIndex:
         }
         if w.total > 0 and abs(w.total - 100.0) > 1e-9:
             comps = {key: c * (100.0 / w.total) for key, c in comps.items()}
-        flags: list[tuple[str, ...]] = []
-        for j in range(n):
-            f: list[str] = []
-            if not served[j]:
-                f.append("outside_region")
-            if above[j]:
-                f.append("price_above_budget")
-            elif below[j]:
-                f.append("price_below_budget")
-            if np.isnan(pmin[j]):
-                f.append("price_unknown")
-            elif np.isnan(bmin[j]):
-                f.append("budget_unknown")
-            st, mt = stages[ni[j]], off_mat[j]
-            if st is not None and mt is not None and _MATURITY_FIT[st][mt] < 0.5:
-                f.append("maturity_low_for_stage")
-            if dim[j] == 0.0:
-                f.append("dimension_mismatch")
-            if v[j, 0] == 0.0:
-                f.append("no_shared_concepts")
-            flags.append(tuple(f))
+        flags = flag_bits
         return comps, flags
 
     def _proposal(
@@ -498,6 +529,26 @@ class MatchIndex:
         )
 
 
+_FLAG_NAMES = (
+    "outside_region",
+    "price_above_budget",
+    "price_below_budget",
+    "price_unknown",
+    "budget_unknown",
+    "maturity_low_for_stage",
+    "dimension_mismatch",
+    "no_shared_concepts",
+)
+_FLAG_CACHE: dict[int, tuple[str, ...]] = {}
+
+
+def _flags(bits: int) -> tuple[str, ...]:
+    hit = _FLAG_CACHE.get(bits)
+    if hit is None:
+        hit = _FLAG_CACHE[bits] = tuple(n for i, n in enumerate(_FLAG_NAMES) if bits >> i & 1)
+    return hit
+
+
 def shared_concepts(glossary: Glossary, a: DocFeatures, b: DocFeatures) -> tuple[ConceptMatch, ...]:
     """Concepts named on both sides (directly), strongest first."""
     common = [c for c in a.concept_terms if c in b.concept_terms]
@@ -514,15 +565,18 @@ def shared_concepts(glossary: Glossary, a: DocFeatures, b: DocFeatures) -> tuple
 
 
 def shared_terms(a: DocFeatures, b: DocFeatures, space: _Space, limit: int = 8) -> tuple[str, ...]:
-    common = [s for s in a.stems if s in b.stems]
-    idf, vocab = space.idf, space.vocab
+    """Shared stems, rarest first, shown as written on the need's side."""
+    common = a.stems.keys() & b.stems.keys()
+    if not common:
+        return ()
+    idf, vocab, n_idf, dflt = space.idf, space.vocab, len(space.idf), space.default_idf
 
     def weight(s: str) -> float:
-        j = vocab.get(s)
-        return float(idf[j]) if j is not None and j < len(idf) else space.default_idf
+        j = vocab.get(s, n_idf)
+        return float(idf[j]) if j < n_idf else dflt
 
-    common.sort(key=lambda s: -weight(s))
-    return tuple(a.surfaces.get(s, s) for s in common[:limit])
+    best = heapq.nlargest(limit, common, key=weight)
+    return tuple(a.surfaces.get(s, s) for s in best)
 
 
 def explain(

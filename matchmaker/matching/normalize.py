@@ -46,18 +46,25 @@ def sastrawi_root_words() -> frozenset[str]:
     return frozenset(w.strip() for w in text.split() if w.strip())
 
 
+_COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """NFKC, strip accents; case is kept (acronym detection needs it)."""
+    if text.isascii():
+        return text
     text = unicodedata.normalize("NFKC", text)
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING_RE.sub("", unicodedata.normalize("NFD", text))
 
 
 def raw_tokens(text: str) -> list[str]:
     """Case-preserving tokens after folding and hyphen handling."""
-    text = _E_PREFIX_RE.sub(lambda m: m.group(1), fold(text))
+    text = _E_PREFIX_RE.sub(r"\1", fold(text))
     text = _HYPHEN_RE.sub(" ", text)
-    return [t.replace("’", "").replace("'", "") for t in _TOKEN_RE.findall(text)]
+    tokens = _TOKEN_RE.findall(text)
+    if "'" in text or "’" in text:
+        tokens = [t.replace("’", "").replace("'", "") for t in tokens]
+    return tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,17 +154,9 @@ class Normalizer:
     # -- texts -----------------------------------------------------------------------------
     def analyze(self, text: str) -> tuple[list[str], list[str]]:
         """Stems and, in parallel, the lower-case surface token each stem came from."""
-        stems: list[str] = []
-        surfaces: list[str] = []
         cache = self._cache
-        for raw in raw_tokens(text):
-            pairs = cache.get(raw)
-            if pairs is None:
-                pairs = self._token(raw)
-            for stem, surface in pairs:
-                stems.append(stem)
-                surfaces.append(surface)
-        return stems, surfaces
+        pairs = [p for raw in raw_tokens(text) for p in (cache.get(raw) or self._token(raw))]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
 
     def stems(self, text: str) -> list[str]:
         return self.analyze(text)[0]
