@@ -109,7 +109,7 @@ class Glossary:
 
 def _line_of(text: str, concept_id: str) -> int | None:
     pattern = re.compile(
-        r'^\s*(?:\[concepts\.)?"?' + re.escape(concept_id) + r'"?\s*(?:=|\])', re.M
+        r'^[ \t]*(?:\[concepts\.)?"?' + re.escape(concept_id) + r'"?\s*(?:=|\])', re.M
     )
     m = pattern.search(text)
     return text.count("\n", 0, m.start()) + 1 if m else None

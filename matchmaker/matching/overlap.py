@@ -104,7 +104,7 @@ def find_overlaps(
                 pair_scores[(a, b)] = round(float(sim[i, j]) * 100, 2)
         counts: Counter[str] = Counter()
         for i in members:
-            counts.update(feats[i].concept_terms)
+            counts.update(list(feats[i].concept_terms))
         # concepts shared by at least two members, with the terms of the first two holders
         shared: list[ConceptMatch] = []
         for cid, cnt in counts.most_common():

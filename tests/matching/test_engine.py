@@ -1,0 +1,184 @@
+"""Index, scoring components, explanations, region and budget fit, upsert/remove."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from matchmaker.matching import (
+    ENGINE_VERSION,
+    MatchIndex,
+    NeedDoc,
+    OfferDoc,
+    Proposal,
+    canonical_dimension,
+    propose_all,
+)
+
+NEED = NeedDoc(
+    id="n1",
+    title="Jalan gelap malam hari",
+    description="Banyak lampu jalan mati, warga takut.",
+    tags=("PJU", "lampu jalan"),
+    dimension="smart living",
+    province="Nusa Tenggara Timur",
+    city="Kota Kupang",
+    budget_min=500_000_000,
+    budget_max=2_000_000_000,
+    stage="quick_win",
+    lang="id",
+)
+NATIONAL = OfferDoc(
+    id="o-national",
+    title="Smart street lighting retrofit",
+    description="LED street lights with a central management system and dimming.",
+    tags=("street lighting", "LED"),
+    dimension="living",
+    price_min=800_000_000,
+    price_max=1_500_000_000,
+    maturity="deployed",
+    lang="en",
+)
+REGIONAL = OfferDoc(
+    id="o-regional",
+    title="Smart street lighting retrofit for Sumatra",
+    description="LED street lights with a central management system and dimming.",
+    tags=("street lighting", "LED"),
+    dimension="living",
+    regions=("Riau", "Jambi"),
+    price_min=800_000_000,
+    price_max=1_500_000_000,
+    maturity="deployed",
+    lang="en",
+)
+EXPENSIVE = OfferDoc(
+    id="o-expensive",
+    title="Penerangan jalan umum tenaga surya",
+    description="PJU tenaga surya lengkap dengan tiang dan baterai.",
+    tags=("PJU", "surya"),
+    dimension="living",
+    price_min=30_000_000_000,
+    price_max=60_000_000_000,
+    maturity="concept",
+    lang="id",
+)
+OTHER = OfferDoc(
+    id="o-other",
+    title="Aplikasi bank sampah",
+    description="Nasabah menabung sampah.",
+    tags=("bank sampah",),
+    dimension="environment",
+    lang="id",
+)
+
+
+@pytest.fixture(scope="module")
+def index() -> MatchIndex:
+    return MatchIndex.build([NATIONAL, REGIONAL, EXPENSIVE, OTHER])
+
+
+def by_id(props: list[Proposal]) -> dict[str, Proposal]:
+    return {p.offer_id: p for p in props}
+
+
+def test_import_is_clean() -> None:
+    code = (
+        "import sys, matchmaker.matching\n"
+        "bad = [m for m in ('flask', 'sqlmodel', 'sqlalchemy') if m in sys.modules]\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+    assert ENGINE_VERSION
+
+
+def test_canonical_dimension() -> None:
+    assert canonical_dimension("smart governance") == "governance"
+    assert canonical_dimension("Smart-Environment") == "environment"
+    assert canonical_dimension("living") == "living"
+    assert canonical_dimension("unknown") is None
+    assert canonical_dimension(None) is None
+
+
+def test_cross_language_match_and_explanation(index: MatchIndex) -> None:
+    props = index.propose(NEED, k=4)
+    assert props[0].offer_id == "o-national"
+    best = props[0]
+    assert abs(sum(best.components.values()) - best.score) < 0.01
+    assert set(best.components) == {
+        "text",
+        "concepts",
+        "tags",
+        "dimension",
+        "region",
+        "budget",
+        "maturity",
+    }
+    concept = best.shared_concepts[0]
+    assert concept.concept_id == "street-lighting"
+    assert concept.label_id and concept.label_en
+    assert concept.need_terms and concept.offer_terms
+    data = best.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert "summary_en" in data["explanation"] and "summary_id" in data["explanation"]
+    assert by_id(props).get("o-other") is None or by_id(props)["o-other"].score < 20
+
+
+def test_region_fit(index: MatchIndex) -> None:
+    props = by_id(index.propose(NEED, k=4))
+    assert "outside_region" in props["o-regional"].flags
+    assert "outside_region" not in props["o-national"].flags
+    assert props["o-regional"].components["region"] == 0.0
+    assert props["o-national"].score > props["o-regional"].score
+
+
+def test_budget_and_maturity_fit(index: MatchIndex) -> None:
+    props = by_id(index.propose(NEED, k=4))
+    expensive = props["o-expensive"]
+    assert "price_above_budget" in expensive.flags
+    assert "maturity_low_for_stage" in expensive.flags
+    assert expensive.components["budget"] < props["o-national"].components["budget"]
+    other = props.get("o-other")
+    if other is not None:
+        assert "price_unknown" in other.flags
+        assert "dimension_mismatch" in other.flags
+
+
+def test_upsert_and_remove_are_incremental() -> None:
+    idx = MatchIndex.build([REGIONAL, OTHER])
+    assert len(idx) == 2
+    idx.upsert(NATIONAL)
+    assert len(idx) == 3
+    assert idx.propose(NEED, k=1)[0].offer_id == "o-national"
+    idx.upsert(
+        NATIONAL.__class__(
+            **{
+                **_fields(NATIONAL),
+                "title": "Aplikasi kasir kafe",
+                "description": "Kasir untuk kafe.",
+                "tags": (),
+            }
+        )
+    )
+    assert idx.propose(NEED, k=1)[0].offer_id == "o-regional"
+    assert idx.remove("o-regional") is True
+    assert idx.remove("o-regional") is False
+    assert "o-regional" not in {p.offer_id for p in idx.propose(NEED, k=5)}
+    assert len(idx) == 2
+
+
+def test_propose_all_and_rebuild_threshold() -> None:
+    from matchmaker.matching import EngineConfig
+
+    idx = MatchIndex.build([OTHER], config=EngineConfig(max_delta=1))
+    idx.upsert(NATIONAL)
+    idx.upsert(EXPENSIVE)  # crosses max_delta: full rebuild
+    result = propose_all(idx, [NEED], k=2)
+    assert [p.offer_id for p in result["n1"]][0] in {"o-national", "o-expensive"}
+
+
+def _fields(doc: OfferDoc) -> dict[str, object]:
+    return {name: getattr(doc, name) for name in doc.__dataclass_fields__}
