@@ -12,7 +12,7 @@ from matchmaker.matching.glossary import parse_glossary
 
 GOOD = """version = "t1"
 [concepts]
-street-lighting = { dim = "smart living", id = "PJU", en = "Street lighting", terms = ["lampu jalan"] }
+street-lighting = { dim = "smart living", id = "PJU", en = "Street lighting", terms = ["pju"] }
 """
 
 
@@ -60,7 +60,7 @@ def test_minimal_file_and_version(tmp_path: Path) -> None:
             3,
         ),
         (
-            'version = "1"\n[concepts]\nX = { dim = "living", id = "x", en = "y", terms = ["z"] }\n',
+            'version = "1"\n[concepts]\nX = { dim = "living", id = "x", en = "y", terms = ["z"] }',
             "lower-case",
             3,
         ),
