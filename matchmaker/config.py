@@ -14,9 +14,20 @@ from typing import Any
 PREFIX = "MATCHMAKER_"
 
 #: Settings whose environment value is parsed as an integer.
-_INT_KEYS = {"MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_WINDOW", "PAGE_SIZE", "PROPOSAL_NOTIFY_MIN"}
+_INT_KEYS = {
+    "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_WINDOW", "PAGE_SIZE", "PROPOSAL_NOTIFY_MIN",
+    "REMEMBER_COOKIE_DURATION", "WTF_CSRF_TIME_LIMIT", "MAIL_PORT",
+}
 #: Settings whose environment value is parsed as a boolean.
-_BOOL_KEYS = {"DEBUG", "TESTING", "FORCE_HTTPS", "MAIL_ENABLED", "LIMITER_ENABLED"}
+_BOOL_KEYS = {
+    "DEBUG", "TESTING", "FORCE_HTTPS", "MAIL_ENABLED", "LIMITER_ENABLED", "TRUST_PROXY",
+    "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",
+    "REMEMBER_COOKIE_HTTPONLY", "BOOTSTRAP_SERVE_LOCAL", "MAIL_USE_TLS", "MAIL_USE_SSL",
+}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+#: The longest a "keep me logged in" cookie may live (ASVS V3.4, docs/SECURITY.md).
+MAX_REMEMBER_SECONDS = 30 * 24 * 3600
 
 
 def default_instance_path() -> Path:
@@ -60,7 +71,10 @@ def _parse(key: str, raw: str) -> Any:
     if key in _INT_KEYS:
         return int(raw)
     if key in _BOOL_KEYS:
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        word = raw.strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise ValueError(f"expected one of {sorted(_TRUE | _FALSE - {''})}")
+        return word in _TRUE
     return raw
 
 
@@ -96,6 +110,12 @@ def build(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 "(python -c 'import secrets; print(secrets.token_hex(32))') or run with "
                 "MATCHMAKER_DEBUG=1 for local development."
             )
+    remember = settings.get("REMEMBER_COOKIE_DURATION")
+    seconds = remember.total_seconds() if hasattr(remember, "total_seconds") else remember
+    if not isinstance(seconds, int | float) or not 0 < seconds <= MAX_REMEMBER_SECONDS:
+        raise ConfigError(
+            f"REMEMBER_COOKIE_DURATION must be 1 to {MAX_REMEMBER_SECONDS} seconds (30 days)."
+        )
     https = bool(settings.get("FORCE_HTTPS"))
     settings.setdefault("SESSION_COOKIE_SECURE", https)
     settings.setdefault("REMEMBER_COOKIE_SECURE", https)
