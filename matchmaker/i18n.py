@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -30,6 +30,8 @@ def supported_languages() -> tuple[str, ...]:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and scripts: messages in the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     languages = supported_languages()
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return str(current_user.language)
