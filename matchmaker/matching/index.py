@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -55,23 +54,32 @@ def region_key(name: str) -> str:
 class _Space:
     """A growing feature vocabulary with IDF fixed at the last rebuild."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_df: float = 1.0, min_docs_for_max_df: int = 1000) -> None:
         self.vocab: dict[str, int] = {}
         self.idf: FloatArray = np.zeros(0)
         self.default_idf = 1.0
+        self.max_df = max_df
+        self.min_docs_for_max_df = min_docs_for_max_df
+        self.excluded: frozenset[str] = frozenset()
 
     def fit(self, docs: Sequence[dict[str, float]]) -> None:
-        self.vocab = {}
-        df: list[int] = []
+        """Vocabulary and IDF; on large corpora, features in more than max_df of the
+        documents are dropped (they would make candidate generation dense, like stop words)."""
+        df_count: dict[str, int] = {}
         for d in docs:
             for key in d:
-                j = self.vocab.get(key)
-                if j is None:
-                    self.vocab[key] = len(df)
-                    df.append(1)
-                else:
-                    df[j] += 1
+                df_count[key] = df_count.get(key, 0) + 1
         n = len(docs)
+        limit = n + 1
+        if n >= self.min_docs_for_max_df and self.max_df < 1.0:
+            limit = int(self.max_df * n)
+        self.excluded = frozenset(k for k, c in df_count.items() if c > limit)
+        self.vocab = {}
+        df: list[int] = []
+        for key, c in df_count.items():
+            if c <= limit:
+                self.vocab[key] = len(df)
+                df.append(c)
         self.idf = np.log((n + 1) / (np.asarray(df, dtype=np.float64) + 1)) + 1.0
         self.default_idf = math.log((n + 1) / 2) + 1.0
 
@@ -81,8 +89,9 @@ class _Space:
         tfs = np.fromiter((v for d in docs for v in d.values()), dtype=np.float64, count=len(keys))
         lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
         if grow:
+            excluded = self.excluded
             for k in keys:
-                if k not in vocab:
+                if k not in vocab and k not in excluded:
                     vocab[k] = len(vocab)
         cols = np.fromiter((vocab.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
         full_idf = np.full(max(len(vocab), 1), self.default_idf)
@@ -160,8 +169,8 @@ class MatchIndex:
         self._offers: dict[str, OfferDoc] = {}
         self._features: dict[str, DocFeatures] = {}
         self._concepts = _Space()
-        self._stems = _Space()
-        self._head = _Space()
+        self._stems = _Space(max_df=self.config.max_df)
+        self._head = _Space(max_df=self.config.max_df)
         self._main: _Block | None = None
         self._main_alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._main_pos: dict[str, int] = {}
@@ -311,7 +320,7 @@ class MatchIndex:
         if self._delta_dirty:
             self._delta = self._make_block(list(self._delta_ids)) if self._delta_ids else None
             self._delta_dirty = False
-        chunk = 256
+        chunk = 4 if exhaustive else 256
         for start in range(0, len(needs), chunk):
             part = needs[start : start + chunk]
             out.update(self._propose_chunk(part, k, exhaustive))
@@ -392,21 +401,37 @@ class MatchIndex:
         result: dict[str, list[Proposal]] = {}
         order = np.lexsort((-total, ni))
         starts = np.searchsorted(ni[order], np.arange(len(needs) + 1))
+        comp_keys = list(comps)
+        comp_rows = np.round(np.stack([comps[key] for key in comp_keys], axis=1), 4).tolist()
         for i, need in enumerate(needs):
             idx = order[starts[i] : starts[i + 1]]
             idx = idx[total[idx] >= cfg.min_score][:k]
+            ranked = self._ranked_stems(feats[i])
             result[need.id] = [
                 self._proposal(
-                    need,
                     feats[i],
-                    blocks[bi[j]][0],
-                    int(oi[j]),
-                    {key: float(c[j]) for key, c in comps.items()},
+                    ranked,
+                    blocks[bi[j]][0].ids[oi[j]],
+                    dict(zip(comp_keys, comp_rows[j], strict=True)),
                     _flags(int(flags_arr[j])),
                 )
-                for j in idx
+                for j in idx.tolist()
             ]
         return result
+
+    def _ranked_stems(self, nf: DocFeatures) -> list[str]:
+        """The need's stems, rarest (most telling) first."""
+        vocab, idf, dflt = self._stems.vocab, self._stems.idf, self._stems.default_idf
+        n_idf = len(idf)
+        excluded = self._stems.excluded
+
+        def weight(s: str) -> float:
+            if s in excluded:
+                return 0.0
+            j = vocab.get(s, n_idf)
+            return float(idf[j]) if j < n_idf else dflt
+
+        return sorted(nf.stems, key=weight, reverse=True)
 
     def _score(
         self,
@@ -506,26 +531,26 @@ class MatchIndex:
 
     def _proposal(
         self,
-        need: NeedDoc,
         nf: DocFeatures,
-        block: _Block,
-        row: int,
+        ranked_stems: list[str],
+        offer_id: str,
         components: dict[str, float],
         flags: tuple[str, ...],
     ) -> Proposal:
-        offer_id = block.ids[row]
         of = self._features[offer_id]
         shared = shared_concepts(self.glossary, nf, of)
-        terms = shared_terms(nf, of, self._stems)
-        score = float(sum(components.values()))
+        offer_stems = of.stems
+        common = [s for s in ranked_stems if s in offer_stems][:8]
+        terms = tuple(nf.surfaces.get(s, s) for s in common)
+        score = min(100.0, max(0.0, sum(components.values())))
         return Proposal(
             offer_id=offer_id,
-            score=round(min(100.0, max(0.0, score)), 4),
-            components={key: round(val, 4) for key, val in components.items()},
+            score=round(score, 4),
+            components=components,
             shared_concepts=shared,
             shared_terms=terms,
             flags=flags,
-            explanation=explain(score, components, shared, terms, flags),
+            explanation=explain(score, shared, terms, flags),
         )
 
 
@@ -551,56 +576,42 @@ def _flags(bits: int) -> tuple[str, ...]:
 
 def shared_concepts(glossary: Glossary, a: DocFeatures, b: DocFeatures) -> tuple[ConceptMatch, ...]:
     """Concepts named on both sides (directly), strongest first."""
-    common = [c for c in a.concept_terms if c in b.concept_terms]
-    common.sort(key=lambda c: -(a.concepts.get(c, 0.0) + b.concepts.get(c, 0.0)))
-    out = []
-    for cid in common:
-        c = glossary.concepts[cid]
-        out.append(
-            ConceptMatch(
-                cid, c.label_id, c.label_en, c.dimension, a.concept_terms[cid], b.concept_terms[cid]
-            )
-        )
-    return tuple(out)
-
-
-def shared_terms(a: DocFeatures, b: DocFeatures, space: _Space, limit: int = 8) -> tuple[str, ...]:
-    """Shared stems, rarest first, shown as written on the need's side."""
-    common = a.stems.keys() & b.stems.keys()
+    bt = b.concept_terms
+    common = [c for c in a.concept_terms if c in bt]
     if not common:
         return ()
-    idf, vocab, n_idf, dflt = space.idf, space.vocab, len(space.idf), space.default_idf
-
-    def weight(s: str) -> float:
-        j = vocab.get(s, n_idf)
-        return float(idf[j]) if j < n_idf else dflt
-
-    best = heapq.nlargest(limit, common, key=weight)
-    return tuple(a.surfaces.get(s, s) for s in best)
+    if len(common) > 1:
+        ac, bc = a.concepts, b.concepts
+        common.sort(key=lambda c: -(ac.get(c, 0.0) + bc.get(c, 0.0)))
+    concepts = glossary.concepts
+    return tuple(
+        ConceptMatch(
+            cid,
+            concepts[cid].label_id,
+            concepts[cid].label_en,
+            concepts[cid].dimension,
+            a.concept_terms[cid],
+            bt[cid],
+        )
+        for cid in common
+    )
 
 
 def explain(
     score: float,
-    components: dict[str, float],
     concepts: tuple[ConceptMatch, ...],
     terms: tuple[str, ...],
     flags: tuple[str, ...],
 ) -> dict[str, Any]:
-    """A structured, bilingual explanation (the app renders it in the user's language)."""
-    labels_id = ", ".join(c.label_id for c in concepts[:4]) or "-"
-    labels_en = ", ".join(c.label_en for c in concepts[:4]) or "-"
+    """A short bilingual explanation; the structured reasons are the Proposal's own fields
+    (components, shared_concepts, shared_terms, flags), which the app renders itself."""
+    top = concepts[:3]
+    labels_en = ", ".join(c.label_en for c in top) or "-"
+    labels_id = ", ".join(c.label_id for c in top) or "-"
+    note = f" [{', '.join(flags)}]" if flags else ""
     return {
-        "score": round(score, 1),
-        "components": {key: round(val, 1) for key, val in components.items()},
-        "concepts": [
-            {"id": c.concept_id, "label_id": c.label_id, "label_en": c.label_en} for c in concepts
-        ],
-        "terms": list(terms),
-        "flags": list(flags),
-        "summary_en": f"Score {score:.0f}/100. Shared concepts: {labels_en}."
-        + (f" Flags: {', '.join(flags)}." if flags else ""),
-        "summary_id": f"Skor {score:.0f}/100. Konsep yang sama: {labels_id}."
-        + (f" Catatan: {', '.join(flags)}." if flags else ""),
+        "summary_en": f"Score {score:.0f}/100. Shared concepts: {labels_en}.{note}",
+        "summary_id": f"Skor {score:.0f}/100. Konsep yang sama: {labels_id}.{note}",
     }
 
 

@@ -83,6 +83,7 @@ class EngineConfig:
     stem_feature_weight: float = 1.0
     ngram_feature_weight: float = 0.35
     query_max_features: int = 48
+    max_df: float = 0.02  # stems in more than 2 % of >= 1000 offers are ignored like stop words
     # re-ranking
     min_score: float = 0.0
     text_tfidf_share: float = 0.7  # the rest is the rapidfuzz title/tag similarity
