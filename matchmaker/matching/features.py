@@ -23,7 +23,14 @@ class DocFeatures:
     fuzzy_text: str = ""
 
 
-def analyze(glossary: Glossary, title: str, description: str, tags: tuple[str, ...]) -> DocFeatures:
+def analyze(
+    glossary: Glossary,
+    title: str,
+    description: str,
+    tags: tuple[str, ...],
+    *,
+    keep_surfaces: bool = True,
+) -> DocFeatures:
     norm = glossary.normalizer
     matched: dict[str, list[str]]
     stem_counts: dict[str, float] = defaultdict(float)
@@ -48,9 +55,10 @@ def analyze(glossary: Glossary, title: str, description: str, tags: tuple[str, .
                 head_counts[s] += c
         if is_head:
             head_words.extend(stems)
-        for s, sf in zip(stems, surf, strict=True):
-            if s not in surfaces:
-                surfaces[s] = sf
+        if keep_surfaces:
+            for s, sf in zip(stems, surf, strict=True):
+                if s not in surfaces:
+                    surfaces[s] = sf
         for cid, phrases in matched.items():
             concept_counts[cid] += weight
             if is_head:

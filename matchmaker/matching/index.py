@@ -196,7 +196,14 @@ class MatchIndex:
         return index
 
     def _analyze(self, doc: NeedDoc | OfferDoc) -> DocFeatures:
-        return analyze(self.glossary, doc.title, doc.description, tuple(doc.tags))
+        # surface forms are only shown for the need side of an explanation
+        return analyze(
+            self.glossary,
+            doc.title,
+            doc.description,
+            tuple(doc.tags),
+            keep_surfaces=isinstance(doc, NeedDoc),
+        )
 
     def _rebuild(self) -> None:
         ids = list(self._offers)
