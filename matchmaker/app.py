@@ -46,9 +46,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from matchmaker.views import auth, coordinator, main, postings, public
+    from matchmaker.views import auth, coordinator, main, matches, notifications, postings, public
 
-    for module in (main, auth, coordinator, public):
+    for module in (main, auth, coordinator, public, matches, notifications):
         app.register_blueprint(module.bp)
     app.register_blueprint(postings.needs_bp)
     app.register_blueprint(postings.offers_bp)
@@ -59,4 +59,15 @@ def _register_template_context(app: Flask) -> None:
     from matchmaker.views.navigation import navigation_items
 
     template_helpers.init_app(app)
-    app.context_processor(lambda: {"navigation_items": navigation_items})
+    def unread_notifications() -> int:
+        from flask_login import current_user
+
+        from matchmaker.db import get_session
+        from matchmaker.services.notifications import unread_count
+
+        if not current_user.is_authenticated:
+            return 0
+        return unread_count(get_session(), current_user.id)
+
+    app.context_processor(lambda: {"navigation_items": navigation_items,
+                                   "unread_notifications": unread_notifications})

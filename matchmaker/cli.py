@@ -133,6 +133,52 @@ def create_user(email: str, name: str, role: str, password: str, organization_na
         click.echo(f"Created {user.role} {user.email} (active).")
 
 
+@main.command("match")
+@with_app
+def match() -> None:
+    """Recompute proposals for every open need against every published offer."""
+    from matchmaker.services import matching, notifications
+
+    with session_scope() as session:
+        report = matching.rematch_all(session)
+    notifications.deliver_outbox(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"Matching: {report.needs} open needs, {report.proposed} new proposals, "
+               f"{report.refreshed} refreshed, {report.withdrawn} withdrawn "
+               f"in {report.seconds:.1f} s.")
+
+
+@main.command("send-mail")
+@with_app
+def send_mail() -> None:
+    """Send (or retry) the e-mails waiting in the outbox."""
+    from matchmaker.services import notifications
+
+    sent, failed = notifications.deliver_outbox(
+        current_app._get_current_object(), limit=1000)  # type: ignore[attr-defined]
+    click.echo(f"E-mail outbox: {sent} sent, {failed} failed (failures are retried later).")
+
+
+@main.command("evaluate")
+@click.option("--needs", "needs_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--offers", "offers_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--overlap-gold", "overlap_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate(needs_path: str, offers_path: str, gold_path: str, overlap_path: str | None,
+             as_json: bool) -> None:
+    """Score the matching engine on a labelled data set (the devset format)."""
+    import json
+
+    from matchmaker.matching import evaluation
+
+    try:
+        report = evaluation.evaluate_files(needs_path, offers_path, gold_path, overlap_path)
+    except evaluation.DatasetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json
+               else evaluation.format_report(report))
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,
@@ -181,7 +227,8 @@ def _ensure_demo_secret_key() -> None:
 
 
 def _after_seed_hooks(ctx: click.Context) -> None:
-    """Steps later features add to the demo (matching); none yet."""
+    """After seeding, the demo computes its matches."""
+    ctx.invoke(match)
 
 
 def _print_demo_logins() -> None:

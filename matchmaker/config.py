@@ -16,11 +16,13 @@ PREFIX = "MATCHMAKER_"
 #: Settings whose environment value is parsed as an integer.
 _INT_KEYS = {
     "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_WINDOW", "PAGE_SIZE", "PROPOSAL_NOTIFY_MIN",
-    "REMEMBER_COOKIE_DURATION", "WTF_CSRF_TIME_LIMIT", "MAIL_PORT",
+    "REMEMBER_COOKIE_DURATION", "WTF_CSRF_TIME_LIMIT", "MAIL_PORT", "MATCH_TOP_K",
+    "MATCH_MIN_SCORE",
 }
 #: Settings whose environment value is parsed as a boolean.
 _BOOL_KEYS = {
     "DEBUG", "TESTING", "FORCE_HTTPS", "MAIL_ENABLED", "LIMITER_ENABLED", "TRUST_PROXY",
+    "MAIL_ASYNC",
     "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",
     "REMEMBER_COOKIE_HTTPONLY", "BOOTSTRAP_SERVE_LOCAL", "MAIL_USE_TLS", "MAIL_USE_SSL",
 }
@@ -61,9 +63,14 @@ def defaults() -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
         "MAIL_ENABLED": True,
-        "MAIL_BACKEND": "console",
+        "MAIL_BACKEND": "file",
+        "MAIL_FILE_PATH": str(instance / "mail"),
         "MAIL_DEFAULT_SENDER": "Sinergi <noreply@sinergi.example>",
         "PROPOSAL_NOTIFY_MIN": 60,
+        "MATCH_TOP_K": 10,
+        "MATCH_MIN_SCORE": 40,
+        "MAIL_ASYNC": True,
+        "PUBLIC_URL": "http://127.0.0.1:5000",
     }
 
 

@@ -103,3 +103,75 @@ FIELDS = {
     "maturity": _l("Maturity"),
     "references": _l("Reference deployments"),
 }
+
+MATCH_STATES = {
+    "proposed": _l("Proposed"),
+    "confirmed": _l("Confirmed by both sides"),
+    "approved": _l("Approved partnership"),
+    "rejected": _l("Rejected by coordinator"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+#: the step indicator (UX.md: Diusulkan -> Dikonfirmasi Pemda -> Dikonfirmasi Vendor ->
+#: Disetujui Koordinator)
+MATCH_STEPS = {
+    "proposed": _l("Proposed"),
+    "city_confirmed": _l("Confirmed by the city"),
+    "vendor_confirmed": _l("Confirmed by the vendor"),
+    "approved": _l("Approved by the coordinator"),
+}
+
+MATCH_ACTIONS = {
+    "accept": _l("Accept"),
+    "decline": _l("Decline"),
+    "withdraw": _l("Withdraw"),
+    "approve": _l("Approve"),
+    "reject": _l("Reject"),
+    "propose": _l("Proposed by the matching engine"),
+}
+
+SIDES = {
+    "city": _l("City"),
+    "vendor": _l("Vendor"),
+    "coordinator": _l("Coordinator"),
+    "engine": _l("Matching engine"),
+}
+
+SCORE_COMPONENTS = {
+    "text": _l("Text similarity"),
+    "concepts": _l("Shared concepts"),
+    "tags": _l("Tag agreement"),
+    "dimension": _l("Same dimension"),
+    "region": _l("Serves the region"),
+    "budget": _l("Fits the budget"),
+    "maturity": _l("Maturity fits the stage"),
+}
+
+FLAGS = {
+    "outside_region": _l("Outside the vendor's served regions"),
+    "price_above_budget": _l("Price above the budget"),
+    "price_below_budget": _l("Price well below the budget"),
+    "price_unknown": _l("The vendor gives no price"),
+    "budget_unknown": _l("The need has no budget yet"),
+    "no_shared_concepts": _l("No shared concept, only similar words"),
+    "maturity_low_for_stage": _l("Solution less mature than the stage needs"),
+    "dimension_mismatch": _l("Different smart-city dimension"),
+}
+
+NOTIFICATIONS = {
+    "proposed": _l("New partnership proposal"),
+    "city_accepted": _l("The city accepted a proposal"),
+    "vendor_accepted": _l("The vendor accepted a proposal"),
+    "city_declined": _l("The city declined a proposal"),
+    "vendor_declined": _l("The vendor declined a proposal"),
+    "confirmed": _l("A match is confirmed by both sides and waits for approval"),
+    "approved": _l("A partnership has been approved"),
+    "rejected": _l("A match was rejected by the coordinators"),
+    "withdrawn": _l("A match was withdrawn"),
+}
+
+WITHDRAW_REASONS = {
+    "no_longer_proposed": _l("The engine no longer proposes this pair after an edit."),
+    "posting_closed": _l("The need was closed or the offer archived."),
+}

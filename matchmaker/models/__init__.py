@@ -10,6 +10,16 @@ from matchmaker.models.catalog import (
     OfferStatus,
     Stage,
 )
+from matchmaker.models.match import (
+    Decision,
+    EngineState,
+    Match,
+    MatchEvent,
+    MatchState,
+    Notification,
+    OutboundEmail,
+    OutboxStatus,
+)
 from matchmaker.models.need import Need, NeedCreate, NeedInput, NeedPublic, NeedUpdate
 from matchmaker.models.offer import (
     Offer,
@@ -24,6 +34,14 @@ from matchmaker.models.region import Province, Regency
 from matchmaker.models.user import Language, Role, User, UserStatus
 
 __all__ = [
+    "Decision",
+    "EngineState",
+    "Match",
+    "MatchEvent",
+    "MatchState",
+    "Notification",
+    "OutboundEmail",
+    "OutboxStatus",
     "NATIONAL",
     "SUB_ELEMENTS",
     "Dimension",

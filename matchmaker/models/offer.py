@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, ConfigDict, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import JSON, BigInteger, DateTime, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Text, text
 from sqlmodel import Field, SQLModel
 
 from matchmaker.models.base import enum_check, timestamp_field, utcnow
@@ -95,6 +95,8 @@ class Offer(OfferBase, table=True):
     updated_at: datetime = timestamp_field()
     archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     version: int = Field(default=1)
+    #: ``EngineState.offer_seq`` at this offer's last change (what a stale index reloads).
+    index_seq: int = Field(default=0, index=True, sa_column_kwargs={"server_default": text("0")})
 
     def touch(self) -> None:
         self.updated_at = utcnow()

@@ -6,16 +6,18 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from matchmaker.models import Role, User, UserStatus
-from matchmaker.services import needs, offers
+from matchmaker.services import match_queries, needs, offers
 
 
 def counts_for(session: Session, user: User) -> dict[str, int]:
     """Counts shown on ``user``'s dashboard; each links to the list behind it."""
     counts: dict[str, int] = {}
-    if user.role == Role.CITY_OFFICIAL and user.organization_id is not None:
-        counts.update(needs.counts_by_status(session, user.organization_id))
-    if user.role == Role.VENDOR and user.organization_id is not None:
-        counts.update(offers.counts_by_status(session, user.organization_id))
+    own = {Role.CITY_OFFICIAL: needs, Role.VENDOR: offers}.get(Role(user.role))
+    if own is not None and user.organization_id is not None:
+        by_status = own.counts_by_status(session, user.organization_id)
+        counts.update(by_status)
+        counts["postings"] = sum(by_status.values())
+    counts.update(match_queries.counts_for(session, user))
     if user.is_coordinator:
         counts["pending_accounts"] = session.exec(
             select(func.count()).select_from(User).where(User.status == UserStatus.PENDING)

@@ -17,7 +17,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.catalog import Dimension
-from matchmaker.services import postings
+from matchmaker.services import matching, postings
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.text import search_document
 
@@ -64,6 +64,8 @@ def create(session: Session, actor: User, data: NeedCreate) -> Need:
     need = new_need(session, organization_id, data,
                     NeedStatus.OPEN if data.publish else NeedStatus.DRAFT, actor.id)
     session.commit()
+    assert need.id is not None
+    matching.after_need_saved(session, need.id)
     return need
 
 
@@ -85,6 +87,7 @@ def update(session: Session, actor: User, need_id: int, data: NeedUpdate) -> Nee
     values["search_text"] = _search_text(session, values, need.organization_id)
     postings.apply_edit(session, KIND, need, data.version, values, EDITABLE_FIELDS)
     session.commit()
+    matching.after_need_saved(session, need_id)
     session.refresh(need)
     return need
 
@@ -94,6 +97,7 @@ def act(session: Session, actor: User, need_id: int, action: str) -> Need:
     begin_write(session)
     need: Need = postings.get_manageable(session, KIND, need_id, actor)
     postings.change_status(session, KIND, need, action, actor=actor)
+    matching.after_need_saved(session, need_id)
     return need
 
 

@@ -19,7 +19,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.catalog import Dimension
-from matchmaker.services import postings
+from matchmaker.services import engine_index, matching, postings
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.text import search_document
 
@@ -78,6 +78,8 @@ def create(session: Session, actor: User, data: OfferCreate) -> Offer:
     offer = new_offer(session, organization_id, data,
                       OfferStatus.PUBLISHED if data.publish else OfferStatus.DRAFT, actor.id)
     session.commit()
+    assert offer.id is not None
+    matching.after_offer_saved(session, offer.id)
     return offer
 
 
@@ -92,6 +94,7 @@ def new_offer(session: Session, organization_id: int, data: OfferInput, status: 
     session.flush()
     assert offer.id is not None
     _set_regions(session, offer.id, regions)
+    engine_index.bump_offer(session, offer.id)
     return offer
 
 
@@ -104,7 +107,9 @@ def update(session: Session, actor: User, offer_id: int, data: OfferUpdate) -> O
     postings.apply_edit(session, KIND, offer, data.version, values, EDITABLE_FIELDS)
     assert offer.id is not None
     _set_regions(session, offer.id, regions)
+    engine_index.bump_offer(session, offer.id)
     session.commit()
+    matching.after_offer_saved(session, offer_id)
     session.refresh(offer)
     return offer
 
@@ -113,7 +118,9 @@ def act(session: Session, actor: User, offer_id: int, action: str) -> Offer:
     """publish / archive; archiving keeps the offer and its history."""
     begin_write(session)
     offer: Offer = postings.get_manageable(session, KIND, offer_id, actor)
-    postings.change_status(session, KIND, offer, action, actor=actor)
+    postings.change_status(session, KIND, offer, action, actor=actor,
+                           before_commit=lambda: engine_index.bump_offer(session, offer_id))
+    matching.after_offer_saved(session, offer_id)
     return offer
 
 

@@ -7,7 +7,7 @@ from and loses (409, with the saved version shown) if someone saved in between.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -106,6 +106,7 @@ def apply_edit(
 
 def change_status(
     session: Session, kind: PostingKind, posting: Any, action: str, *, actor: User,
+    before_commit: Callable[[], object] | None = None,
 ) -> None:
     """Apply a status action (publish, close, archive...) if the transition table allows it."""
     if action not in kind.transitions:
@@ -127,6 +128,8 @@ def change_status(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise Conflict(_("Someone else changed this item in the meantime. Reload and try again."))
+    if before_commit is not None:
+        before_commit()
     session.commit()
     session.refresh(posting)
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlmodel import select
 
+from matchmaker import labels
 from matchmaker.db import get_session
 from matchmaker.forms.auth import EmptyForm, RejectAccountForm
+from matchmaker.models import Province
 from matchmaker.security import role_required
 from matchmaker.services import accounts as account_service
+from matchmaker.services import match_queries, matching, notifications
 from matchmaker.services.errors import ValidationFailed
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -47,3 +51,34 @@ def reject(user_id: int) -> ResponseReturnValue:
                                    form.reason.data or "")
     flash(_("The account of %(name)s was rejected.", name=user.name), "success")
     return redirect(url_for("coordinator.accounts"))
+
+
+@bp.route("/approvals")
+@role_required("coordinator")
+def approvals() -> ResponseReturnValue:
+    """Confirmed matches waiting for a decision, oldest first, by province and dimension."""
+    session = get_session()
+    province = request.args.get("province") or None
+    dimension = request.args.get("dimension") or None
+    provinces = [(p.code, p.name) for p in session.exec(select(Province).order_by(Province.name))]
+    if province not in {code for code, _name in provinces}:
+        province = None
+    if dimension not in labels.DIMENSIONS:
+        dimension = None
+    rows = match_queries.approval_queue(session, province=province, dimension=dimension)
+    return render_template("coordinator/approvals.html", rows=rows, provinces=provinces,
+                           province=province, dimension=dimension)
+
+
+@bp.route("/matching", methods=["POST"])
+@role_required("coordinator")
+def run_matching() -> ResponseReturnValue:
+    """Recompute proposals for every open need (the engine's full run)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed(_("The form could not be checked. Reload and try again."))
+    report = matching.rematch_all(get_session())
+    notifications.dispatch(current_app._get_current_object())  # type: ignore[attr-defined]
+    flash(_("Matching finished: %(new)d new proposals, %(withdrawn)d withdrawn, in %(s).1f s.",
+            new=report.proposed, withdrawn=report.withdrawn, s=report.seconds), "success")
+    return redirect(url_for("main.dashboard"))

@@ -20,15 +20,18 @@ _BY_ROLE: dict[str, tuple[NavItem, ...]] = {
     "city_official": (
         NavItem("main.dashboard", _l("Dashboard")),
         NavItem("needs.mine", _l("My needs")),
+        NavItem("matches.index", _l("Matches")),
         *_BROWSE,
     ),
     "vendor": (
         NavItem("main.dashboard", _l("Dashboard")),
         NavItem("offers.mine", _l("My offers")),
+        NavItem("matches.index", _l("Matches")),
         *_BROWSE,
     ),
     "coordinator": (
         NavItem("main.dashboard", _l("Dashboard")),
+        NavItem("coordinator.approvals", _l("Approval queue")),
         NavItem("coordinator.accounts", _l("Accounts to verify")),
         *_BROWSE,
     ),

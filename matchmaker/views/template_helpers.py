@@ -9,6 +9,7 @@ from flask import Flask
 from matchmaker import labels
 from matchmaker.i18n import rupiah
 from matchmaker.markdown import render_markdown
+from matchmaker.services.workflow import allowed_actions
 
 
 def money_range(low: int | None, high: int | None) -> str:
@@ -50,4 +51,5 @@ def init_app(app: Flask) -> None:
         filter_label=lambda code: labels.label(labels.FILTERS, code),
         field_label=lambda code: labels.label(labels.FIELDS, code),
     )
-    app.jinja_env.globals.update(labels=labels, chip_label_factory=chip_label_factory)
+    app.jinja_env.globals.update(labels=labels, chip_label_factory=chip_label_factory,
+                                 workflow_actions=allowed_actions)

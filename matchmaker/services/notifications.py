@@ -1,0 +1,156 @@
+"""Telling people what happened to their matches: in-app notifications (the record) and
+optional e-mail through an outbox, so a failing mail server never undoes a transition."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+
+from flask import Flask, current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_mailman import EmailMessage
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from matchmaker.db import session_scope
+from matchmaker.models import (
+    Match,
+    Notification,
+    OutboundEmail,
+    OutboxStatus,
+    Role,
+    User,
+    UserStatus,
+)
+from matchmaker.models.base import utcnow
+
+log = logging.getLogger("matchmaker.notifications")
+MAX_ATTEMPTS = 5
+
+#: notification kind -> subject line (translated in the recipient's language when sent)
+KINDS = ("proposed", "city_accepted", "vendor_accepted", "city_declined", "vendor_declined",
+         "confirmed", "approved", "rejected", "withdrawn")
+
+
+def subject_for(kind: str) -> str:
+    subjects = {
+        "proposed": _("New partnership proposal"),
+        "city_accepted": _("The city accepted a proposal"),
+        "vendor_accepted": _("The vendor accepted a proposal"),
+        "city_declined": _("The city declined a proposal"),
+        "vendor_declined": _("The vendor declined a proposal"),
+        "confirmed": _("A match is confirmed by both sides and waits for approval"),
+        "approved": _("A partnership has been approved"),
+        "rejected": _("A match was rejected by the coordinators"),
+        "withdrawn": _("A match was withdrawn"),
+    }
+    return subjects.get(kind, kind)
+
+
+def staff(session: Session, organization_id: int, role: Role) -> list[User]:
+    return list(session.exec(select(User).where(
+        User.organization_id == organization_id, User.role == role,
+        User.status == UserStatus.ACTIVE)).all())
+
+
+def coordinators(session: Session) -> list[User]:
+    return list(session.exec(select(User).where(
+        User.role.in_([Role.COORDINATOR, Role.ADMIN]),  # type: ignore[attr-defined]
+        User.status == UserStatus.ACTIVE)).all())
+
+
+def notify(session: Session, users: Iterable[User], match: Match, kind: str) -> int:
+    """Add a notification (and, where wanted, an e-mail) per user; the caller commits."""
+    count = 0
+    mail_on = current_app.config.get("MAIL_ENABLED", True)
+    for user in users:
+        assert match.id is not None and user.id is not None
+        session.add(Notification(user_id=user.id, match_id=match.id, kind=kind))
+        count += 1
+        if mail_on and user.email_notifications:
+            session.add(_email(user, match, kind))
+    return count
+
+
+def _email(user: User, match: Match, kind: str) -> OutboundEmail:
+    with force_locale(user.language):
+        subject = subject_for(kind)
+        link = absolute_url("matches.detail", match_id=match.id)
+        body = render_template("email/notification.txt", user=user, subject=subject, link=link)
+    return OutboundEmail(to=user.email, subject=f"[Sinergi] {subject}"[:200], body=body)
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """A link for e-mails, which are built outside any request: ``PUBLIC_URL`` + the path."""
+    adapter = current_app.url_map.bind("localhost")
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + adapter.build(endpoint, values)
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return int(session.exec(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))).one())  # type: ignore[union-attr]
+
+
+def for_user(session: Session, user_id: int, limit: int = 100) -> list[Notification]:
+    return list(session.exec(
+        select(Notification).where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(limit)
+    ).all())
+
+
+def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:
+    """Mark one (or, without an id, every) unread notification of ``user_id`` as read."""
+    statement = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)  # type: ignore[union-attr,arg-type]
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)  # type: ignore[arg-type]
+    session.execute(statement.values(read_at=utcnow()))
+    session.commit()
+
+
+def deliver_outbox(app: Flask, limit: int = 50) -> tuple[int, int]:
+    """Send pending e-mails; return (sent, failed). Errors are logged, never raised."""
+    sent = failed = 0
+    with app.app_context(), session_scope(app) as session:
+        pending = session.exec(
+            select(OutboundEmail).where(OutboundEmail.status == OutboxStatus.PENDING)
+            .order_by(OutboundEmail.id).limit(limit)  # type: ignore[arg-type]
+        ).all()
+        for email in pending:
+            try:
+                EmailMessage(subject=email.subject, body=email.body, to=[email.to]).send()
+            except Exception as exc:  # noqa: BLE001 - any mail failure is retried later
+                email.attempts += 1
+                email.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                if email.attempts >= MAX_ATTEMPTS:
+                    email.status = OutboxStatus.FAILED
+                log.warning("E-mail %s to %s failed (attempt %d): %s", email.id, email.to,
+                            email.attempts, email.last_error)
+                failed += 1
+            else:
+                email.status = OutboxStatus.SENT
+                email.sent_at = utcnow()
+                email.attempts += 1
+                sent += 1
+            session.commit()
+    return sent, failed
+
+
+def dispatch(app: Flask) -> None:
+    """Deliver the outbox after a transition committed: in the background unless configured
+    otherwise (tests), so the person acting never waits for the mail server."""
+    if app.config.get("MAIL_ASYNC", True):
+        threading.Thread(target=_deliver_quietly, args=(app,), daemon=True).start()
+    else:
+        _deliver_quietly(app)
+
+
+def _deliver_quietly(app: Flask) -> None:
+    try:
+        deliver_outbox(app)
+    except Exception:  # noqa: BLE001 - a broken outbox must never break the request
+        log.exception("Delivering the e-mail outbox failed")
