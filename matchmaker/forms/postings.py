@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
 
 from matchmaker import labels
 from matchmaker.forms import BaseForm, choices
@@ -83,7 +84,7 @@ class NeedForm(PostingForm):
     budget_min = _money(_l("Budget from (Rp)"))
     budget_max = _money(_l("Budget up to (Rp)"))
     unbudgeted = BooleanField(_l("Not yet budgeted"))
-    target_date = DateField(_l("Target date (optional)"), validators=[])
+    target_date = DateField(_l("Target date (optional)"), validators=[Optional()])
     stage = SelectField(_l("Master-plan stage"), validate_choice=False)
     priority = SelectField(_l("Priority"), choices=choices([("1", _l("High")), ("2", _l("Medium")),
                                                             ("3", _l("Low"))]), default="2",
