@@ -352,6 +352,7 @@ class MatchIndex:
         if self._delta is not None:
             blocks.append((self._delta, None))
         wc, ws = cfg.concept_feature_weight, cfg.stem_feature_weight
+        wh = cfg.head_feature_weight
         pool = cfg.candidate_pool if not exhaustive else 10**9
         pool = max(pool, k)
         # per need: list of (block index, offer row, candidate score, cos_c, cos_s, cos_h)
@@ -370,7 +371,9 @@ class MatchIndex:
             prod_s = (ps @ block.stem_t).tocsr()
             prod_c.sort_indices()
             prod_s.sort_indices()
-            score = (wc * prod_c + ws * prod_s).tocsr()
+            prod_h = (ph @ block.head_t).tocsr()
+            prod_h.sort_indices()
+            score = (wc * prod_c + ws * prod_s + wh * prod_h).tocsr()
             if alive is not None and not alive.all():
                 score.data[~alive[score.indices]] = 0.0
             score.eliminate_zeros()
@@ -390,8 +393,6 @@ class MatchIndex:
             oi = np.concatenate(sel_off)
             cos_c = _sample(prod_c, ni, oi)
             cos_s = _sample(prod_s, ni, oi)
-            prod_h = (ph @ block.head_t).tocsr()
-            prod_h.sort_indices()
             cos_h = _sample(prod_h, ni, oi)
             rows_need.append(ni)
             rows_block.extend([b_i] * len(ni))

@@ -81,7 +81,7 @@ class EngineConfig:
     candidate_pool: int = 50
     concept_feature_weight: float = 3.0
     stem_feature_weight: float = 1.0
-    ngram_feature_weight: float = 0.35
+    head_feature_weight: float = 1.0  # title + tags
     query_max_features: int = 48
     max_df: float = 0.02  # stems in more than 2 % of >= 1000 offers are ignored like stop words
     # re-ranking
