@@ -85,6 +85,14 @@ class ListingQuery:
         return {k: v for k, v in current.items() if v not in (None, "", 1)}
 
 
+_CONTROL_CHARS = {code: " " for code in (*range(32), 127)}
+
+
+def _text_arg(args: Mapping[str, str], name: str) -> str:
+    """An argument without control characters (PostgreSQL rejects NUL in any string)."""
+    return (args.get(name) or "").translate(_CONTROL_CHARS).strip()
+
+
 def _int_arg(raw: str | None) -> int | None:
     if raw is None or raw.strip() == "":
         return None
@@ -101,16 +109,16 @@ def parse_query(
     filters: dict[str, str] = {}
     ignored: list[str] = []
     for name, allowed in spec.choices.items():
-        value = (args.get(name) or "").strip()
+        value = _text_arg(args, name)
         if value:
             (filters.__setitem__(name, value) if value in allowed else ignored.append(name))
-    province = (args.get("province") or "").strip()
+    province = _text_arg(args, "province")
     if province:
         if session.get(Province, province) is not None:
             filters["province"] = province
         else:
             ignored.append("province")
-    regency = (args.get("regency") or "").strip()
+    regency = _text_arg(args, "regency")
     if regency:
         if session.get(Regency, regency) is not None:
             filters["regency"] = regency
@@ -137,7 +145,7 @@ def parse_query(
     except ValueError:
         ignored.append("page")
         page = 1
-    q = " ".join((args.get("q") or "").split())[:200]
+    q = " ".join(_text_arg(args, "q").split())[:200]
     return ListingQuery(q=q, filters=filters, status=status, sort=sort, page=page,
                         ignored=tuple(ignored))
 
@@ -160,11 +168,15 @@ def _text_conditions(model: type[Need] | type[Offer], q: str) -> list[Any]:
 
 
 def _money_conditions(low_col: Any, high_col: Any, filters: Mapping[str, str]) -> list[Any]:
+    """Ranges overlapping [min, max]; a range with one missing end ("from Rp X") is open on
+    that side, one with neither (price on request, not yet budgeted) matches no money filter."""
     conditions = []
     if "min" in filters:
-        conditions.append(high_col >= int(filters["min"]))
+        conditions.append(or_(high_col >= int(filters["min"]),
+                              and_(high_col.is_(None), low_col.is_not(None))))
     if "max" in filters:
-        conditions.append(low_col <= int(filters["max"]))
+        conditions.append(or_(low_col <= int(filters["max"]),
+                              and_(low_col.is_(None), high_col.is_not(None))))
     return conditions
 
 
