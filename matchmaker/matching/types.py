@@ -82,8 +82,8 @@ class EngineConfig:
     concept_feature_weight: float = 3.0
     stem_feature_weight: float = 1.0
     head_feature_weight: float = 1.0  # title + tags
-    query_max_features: int = 48
-    max_df: float = 0.02  # stems in more than 2 % of >= 1000 offers are ignored like stop words
+    query_max_features: int = 16  # strongest stem features of a need used for retrieval
+    max_df: float = 0.005  # stems in > 0.5 % of >= 1000 offers are ignored like stop words
     # re-ranking
     min_score: float = 0.0
     text_tfidf_share: float = 0.7  # the rest is the rapidfuzz title/tag similarity
