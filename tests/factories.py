@@ -9,7 +9,23 @@ from sqlmodel import Session, select
 
 from matchmaker import passwords
 from matchmaker.db import begin_write
-from matchmaker.models import Organization, OrganizationKind, Regency, Role, User, UserStatus
+from matchmaker.models import (
+    Match,
+    MatchEvent,
+    Need,
+    NeedInput,
+    NeedStatus,
+    Offer,
+    OfferInput,
+    OfferStatus,
+    Organization,
+    OrganizationKind,
+    Regency,
+    Role,
+    User,
+    UserStatus,
+)
+from matchmaker.services import needs, offers
 
 PASSWORD = "correct-horse-battery"
 _HASH = passwords.hash_password(PASSWORD)
@@ -20,6 +36,19 @@ ROLE_ORG_KIND = {
     Role.VENDOR: OrganizationKind.VENDOR,
     Role.COORDINATOR: OrganizationKind.COORDINATION,
     Role.ADMIN: OrganizationKind.COORDINATION,
+}
+
+NEED_DEFAULTS: dict[str, Any] = {
+    "title": "Smart street lighting",
+    "description": "We need connected LED street lights with remote dimming for the city.",
+    "dimension": "environment", "tags": ["lighting", "energy"], "budget_min": 100_000_000,
+    "budget_max": 500_000_000, "stage": "short_term",
+}
+OFFER_DEFAULTS: dict[str, Any] = {
+    "title": "Connected LED street lights",
+    "description": "Street lights with remote dimming and fault alerts, deployed nationwide.",
+    "dimension": "environment", "tags": ["lighting", "iot"], "price_min": 50_000_000,
+    "price_max": 300_000_000, "maturity": "proven",
 }
 
 
@@ -69,3 +98,43 @@ class Factory:
         self.session.add(user)
         self.session.commit()
         return user
+
+    def need(self, organization: Organization | None = None, *,
+             status: str = NeedStatus.OPEN, **values: Any) -> Need:
+        """A need of ``organization`` (a new city by default), valid unless overridden."""
+        organization = organization or self.org(OrganizationKind.CITY)
+        data = NeedInput.model_validate({**NEED_DEFAULTS, **values})
+        begin_write(self.session)
+        assert organization.id is not None
+        need = needs.new_need(self.session, organization.id, data, status)
+        self.session.commit()
+        return need
+
+    def offer(self, organization: Organization | None = None, *,
+              status: str = OfferStatus.PUBLISHED, **values: Any) -> Offer:
+        """An offer of ``organization`` (a new vendor by default), national unless told."""
+        organization = organization or self.org(OrganizationKind.VENDOR)
+        data = OfferInput.model_validate({**OFFER_DEFAULTS, **values})
+        begin_write(self.session)
+        assert organization.id is not None
+        offer = offers.new_offer(self.session, organization.id, data, status)
+        self.session.commit()
+        return offer
+
+    def match(self, need: Need, offer: Offer, *, state: str = "proposed",
+              score: float = 75.0, **values: Any) -> Match:
+        """A stored proposal between ``need`` and ``offer`` with a small explanation."""
+        begin_write(self.session)
+        assert need.id is not None and offer.id is not None
+        match = Match(
+            need_id=need.id, offer_id=offer.id, state=state, score=score,
+            components={"concepts": score * 0.6, "region": score * 0.4},
+            explanation={"shared_concepts": [], "flags": []},
+            engine_version="test", glossary_version="test", **values,
+        )
+        self.session.add(match)
+        self.session.flush()
+        self.session.add(MatchEvent(match_id=match.id, actor_side="engine", action="propose",
+                                    to_state=state))
+        self.session.commit()
+        return match

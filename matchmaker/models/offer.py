@@ -19,7 +19,9 @@ Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2
 
 
 def _lines(value: object) -> object:
-    """References arrive one per line from the web form, or as a list."""
+    """References arrive one per line from the web form, or as a list (absent: none)."""
+    if value is None:
+        return []
     if isinstance(value, str):
         return [line for line in value.splitlines() if line.strip()]
     return value
