@@ -93,8 +93,27 @@ def error_response(
     return response
 
 
+def _audit_denied() -> None:
+    """Record a refused request (ASVS V7.1) in its own transaction; never raises."""
+    try:
+        from flask_login import current_user
+
+        from matchmaker.db import session_scope
+        from matchmaker.services import audit
+
+        actor = current_user.id if current_user and current_user.is_authenticated else None
+        with session_scope() as session:
+            audit.record(session, "access.denied", actor_id=actor,
+                         target=f"{request.method} {request.path}"[:120], outcome="denied",
+                         request_id=request_id(), ip=request.remote_addr)
+    except Exception:  # noqa: BLE001 - auditing must not turn a 403 into a 500
+        log.exception("Could not audit a refused request")
+
+
 def _handle_http(exc: HTTPException) -> Response:
     status = exc.code or 500
+    if status == 403:
+        _audit_denied()
     level = logging.WARNING if status < 500 else logging.ERROR
     log.log(level, "%s %s -> %s [request_id=%s]", request.method, request.path, status,
             request_id())
@@ -112,6 +131,8 @@ def _handle_http(exc: HTTPException) -> Response:
 
 
 def _handle_domain(exc: DomainError) -> Response:
+    if exc.status_code == 403:
+        _audit_denied()
     log.info("%s on %s %s: %s [request_id=%s]", type(exc).__name__, request.method,
              request.path, exc.message, request_id())
     return error_response(exc.status_code, exc.message, details=exc.details)

@@ -390,3 +390,25 @@ def test_a_pending_account_login_is_audited_as_failed(client, db, auth):
     user = _register_vendor(client, db)
     auth.login(user.email)
     assert [(e.actor_id, e.outcome) for e in _login_events(db)] == [(user.id, "failed:pending")]
+
+
+def test_refused_requests_are_audited(client, auth, make, db):
+    from sqlmodel import select
+
+    from matchmaker.models import AuditEvent
+
+    vendor = make.user("vendor")
+    auth.login(vendor.email)
+    assert client.get("/coordinator/accounts").status_code == 403
+    db.commit()
+    rows = db.exec(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
+    assert [(r.actor_id, r.target, r.outcome) for r in rows] == [
+        (vendor.id, "GET /coordinator/accounts", "denied")]
+
+
+def test_login_of_a_rejected_account_tells_the_reason(client, auth, make, db):
+    user = make.user("vendor", status="suspended", status_reason="Bukan perusahaan terdaftar")
+    body = auth.login(user.email).get_data(as_text=True)
+    assert "Bukan perusahaan terdaftar" in body
+    wrong = auth.login(user.email, "not-the-password").get_data(as_text=True)
+    assert "Bukan perusahaan terdaftar" not in wrong

@@ -119,8 +119,12 @@ def login() -> ResponseReturnValue:
         if outcome == accounts.LoginOutcome.PENDING:
             form.form_errors.append(_("Your account is waiting for a coordinator's verification."))
         elif outcome == accounts.LoginOutcome.SUSPENDED:
+            # The password was right, so the reason may be told.
+            refused = accounts.find_by_email(get_session(), form.email.data or "")
             form.form_errors.append(_("This account is not active. Contact the programme "
                                       "coordinators."))
+            if refused is not None and refused.status_reason:
+                form.form_errors.append(_("Reason: %(reason)s", reason=refused.status_reason))
         else:
             form.form_errors.append(_("The e-mail address or password is not correct."))
     elif form.is_submitted():
