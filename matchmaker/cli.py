@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from dotenv import load_dotenv
 from flask import Flask, current_app, has_app_context
 
 from matchmaker import __version__
@@ -59,7 +58,6 @@ def main() -> None:
 
     Settings come from MATCHMAKER_* environment variables and a .env file if present.
     """
-    load_dotenv(dotenv_path=os.path.join(os.getcwd(), ".env"), override=False)
 
 
 @main.command("init-db")

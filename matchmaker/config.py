@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from dotenv import load_dotenv
+
 PREFIX = "MATCHMAKER_"
 
 #: Settings whose environment value is parsed as an integer.
@@ -105,6 +107,7 @@ class ConfigError(RuntimeError):
 
 def build(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Defaults, then the environment, then explicit overrides (tests)."""
+    load_dotenv(Path.cwd() / ".env", override=False)  # real environment variables win
     settings = defaults()
     settings.update(from_environment())
     settings.update(overrides or {})
