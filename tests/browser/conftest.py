@@ -14,6 +14,7 @@ plugin's fixtures and browser parametrisation never come into play.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -56,8 +57,13 @@ _axe = Axe()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Without chromium, skip every test of this folder (this hook sees all items: filter)."""
+    """Without chromium, skip every test of this folder (this hook sees all items: filter).
+
+    CI sets ``MATCHMAKER_REQUIRE_BROWSER=1``: there a missing chromium is an error, not a skip.
+    """
     if CHROMIUM is None:
+        if os.environ.get("MATCHMAKER_REQUIRE_BROWSER") == "1":
+            raise pytest.UsageError(NO_CHROMIUM + " (MATCHMAKER_REQUIRE_BROWSER=1)")
         for item in items:
             if item.path.is_relative_to(HERE):
                 item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
