@@ -185,6 +185,13 @@ class Web:
             self.page.keyboard.press(key)
         return self.after_navigation(navigation.value, status)
 
+    def assert_fits(self) -> None:
+        """No sideways scrolling of the page itself (tables scroll inside their wrapper)."""
+        width, inner = self.page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert width <= inner, f"{self.path()} scrolls sideways: {width} > {inner} px"
+
     # --- journeys' common steps
 
     def main_submit(self) -> Locator:
