@@ -35,6 +35,7 @@ from matchmaker.models.base import utcnow
 from matchmaker.services import audit, notifications
 from matchmaker.services.errors import (
     Conflict,
+    DomainError,
     Forbidden,
     InvalidTransition,
     NotFound,
@@ -107,16 +108,15 @@ def allowed_actions(match: Match, side: str) -> list[str]:
 
 def _next_state(match: Match, side: str, action: str) -> tuple[str, dict[str, object]]:
     """The state after ``action`` and the columns it sets."""
-    if action == "accept":
+    if action in ("accept", "decline"):
         own = "city_decision" if side == CITY else "vendor_decision"
-        other = match.vendor_decision if side == CITY else match.city_decision
-        if getattr(match, own) is not None:
+        if getattr(match, own) is not None:  # a change of mind after accepting is a withdrawal
             raise InvalidTransition(_("You have already answered this proposal."))
+        if action == "decline":
+            return MatchState.DECLINED, {own: Decision.DECLINED}
+        other = match.vendor_decision if side == CITY else match.city_decision
         state = MatchState.CONFIRMED if other == Decision.ACCEPTED else MatchState.PROPOSED
         return state, {own: Decision.ACCEPTED}
-    if action == "decline":
-        own = "city_decision" if side == CITY else "vendor_decision"
-        return MatchState.DECLINED, {own: Decision.DECLINED}
     return {"withdraw": MatchState.WITHDRAWN, "approve": MatchState.APPROVED,
             "reject": MatchState.REJECTED}[action], {}
 
@@ -137,6 +137,16 @@ def _notify(session: Session, match: Match, need: Need, offer: Offer, side: str,
         notifications.notify(session, [*city, *vendor], match, f"{action}d")
 
 
+def _check(rule: Rule, match: Match, side: str, expected_version: int | None) -> None:
+    if side not in rule.sides:
+        raise Forbidden(_("Your role cannot do this on this match."))
+    if expected_version is not None and expected_version != match.version:
+        raise Conflict(_("This match changed while you were looking at it. "
+                         "Reload the page to see its current state."))
+    if match.state not in rule.from_states:
+        raise InvalidTransition(_("This is not possible in the match's current state."))
+
+
 def transition(
     session: Session, actor: User, match_id: int, action: str, *,
     reason: str | None = None, expected_version: int | None = None,
@@ -151,15 +161,13 @@ def transition(
     if rule.needs_reason and not reason:
         raise ValidationFailed(_("Give a reason for the rejection."))
     begin_write(session)
-    match, need, offer, side = load(session, match_id, actor, fresh=True)
-    if side not in rule.sides:
-        raise Forbidden(_("Your role cannot do this on this match."))
-    if expected_version is not None and expected_version != match.version:
-        raise Conflict(_("This match changed while you were looking at it. "
-                         "Reload the page to see its current state."))
-    if match.state not in rule.from_states:
-        raise InvalidTransition(_("This is not possible in the match's current state."))
-    new_state, columns = _next_state(match, side, action)
+    try:
+        match, need, offer, side = load(session, match_id, actor, fresh=True)
+        _check(rule, match, side, expected_version)
+        new_state, columns = _next_state(match, side, action)
+    except DomainError:
+        session.rollback()  # release the write lock before the refusal is answered (and audited)
+        raise
     from_state, version = match.state, match.version
     result = session.execute(
         update(Match).where(Match.id == match_id, Match.version == version)  # type: ignore[arg-type]
