@@ -6,6 +6,7 @@ Every loader is idempotent: it upserts by a natural key, so running it twice cha
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,10 +60,10 @@ def seed_regions(session: Session, folder: Path | None = None) -> SeedReport:
 
 def _upsert(
     session: Session, existing: Province | Regency | None, model: type[Province] | type[Regency],
-    code: str, values: dict[str, object],
+    code: str, values: Mapping[str, object],
 ) -> SeedReport:
     if existing is None:
-        session.add(model(code=code, **values))
+        session.add(model.model_validate({"code": code, **values}))
         return SeedReport(created=1)
     changed = False
     for key, value in values.items():
