@@ -130,7 +130,8 @@ def _published(session: Session, *conditions: object) -> list[Offer]:
 
 def current_index(session: Session) -> matching.MatchIndex:
     """This process's index, brought up to date with the database first."""
-    state = session.get(EngineState, 1)
+    # the stamp must come from the database, not from what a long-lived session loaded earlier
+    state = session.get(EngineState, 1, populate_existing=True)
     epoch, seq = (state.epoch, state.offer_seq) if state else ("", 0)
     key = str(session.get_bind().url)
     with _lock:
