@@ -14,7 +14,7 @@ from flask_mailman import EmailMessage
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from matchmaker.db import session_scope
+from matchmaker.db import begin_write, session_scope
 from matchmaker.models import (
     Match,
     Notification,
@@ -117,27 +117,53 @@ def deliver_outbox(app: Flask, limit: int = 50) -> tuple[int, int]:
     sent = failed = 0
     with app.app_context(), session_scope(app) as session:
         pending = session.exec(
-            select(OutboundEmail).where(OutboundEmail.status == OutboxStatus.PENDING)
+            select(OutboundEmail.id, OutboundEmail.attempts)
+            .where(OutboundEmail.status == OutboxStatus.PENDING)
             .order_by(OutboundEmail.id).limit(limit)  # type: ignore[arg-type]
         ).all()
-        for email in pending:
+        session.commit()
+        for email_id, attempts in pending:
+            assert email_id is not None
+            email = _claim(session, email_id, attempts)
+            if email is None:
+                continue  # another deliverer (a concurrent transition's) has it
             try:
                 EmailMessage(subject=email.subject, body=email.body, to=[email.to]).send()
             except Exception as exc:  # noqa: BLE001 - any mail failure is retried later
-                email.attempts += 1
-                email.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                if email.attempts >= MAX_ATTEMPTS:
-                    email.status = OutboxStatus.FAILED
-                log.warning("E-mail %s to %s failed (attempt %d): %s", email.id, email.to,
-                            email.attempts, email.last_error)
+                _record_failure(session, email, exc)
                 failed += 1
             else:
-                email.status = OutboxStatus.SENT
-                email.sent_at = utcnow()
-                email.attempts += 1
                 sent += 1
-            session.commit()
     return sent, failed
+
+
+def _claim(session: Session, email_id: int, attempts: int) -> OutboundEmail | None:
+    """Mark one pending e-mail as sent *before* sending it, in its own short transaction, so
+    two deliverers never send it twice and no lock is held while the mail server answers."""
+    begin_write(session)
+    result = session.execute(
+        update(OutboundEmail).where(
+            OutboundEmail.id == email_id,  # type: ignore[arg-type]
+            OutboundEmail.status == OutboxStatus.PENDING,  # type: ignore[arg-type]
+            OutboundEmail.attempts == attempts,  # type: ignore[arg-type]
+        ).values(status=OutboxStatus.SENT, attempts=attempts + 1, sent_at=utcnow())
+    )
+    email = (session.get(OutboundEmail, email_id, populate_existing=True)
+             if result.rowcount == 1 else None)  # type: ignore[attr-defined]
+    session.commit()
+    return email
+
+
+def _record_failure(session: Session, email: OutboundEmail, exc: Exception) -> None:
+    """Put a failed e-mail back for a later retry, or give up after ``MAX_ATTEMPTS``."""
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    status = OutboxStatus.FAILED if email.attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
+    begin_write(session)
+    session.execute(update(OutboundEmail).where(OutboundEmail.id == email.id)  # type: ignore[arg-type]
+                    .values(status=status, sent_at=None, last_error=error))
+    session.commit()
+    log.warning("E-mail %s to %s failed (attempt %d): %s", email.id, email.to, email.attempts,
+                error)
 
 
 def dispatch(app: Flask) -> None:
