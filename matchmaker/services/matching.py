@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, select
 
 from matchmaker import matching
@@ -34,6 +34,7 @@ from matchmaker.services import engine_index, notifications
 
 log = logging.getLogger("matchmaker.matching")
 ENGINE = "engine"
+RUN_LOCK_KEY = 0x5E_4E_61  # any constant shared by every process of this application
 
 
 @dataclass
@@ -163,10 +164,19 @@ def _withdraw_untouched(session: Session, report: RunReport, **where: int) -> No
             _withdraw(session, match, "posting_closed", report)
 
 
+def _begin_run(session: Session) -> None:
+    """Open a run's write transaction; runs queue behind each other so two of them never
+    insert the same pair (SQLite's BEGIN IMMEDIATE already does this; PostgreSQL takes a
+    transaction-scoped advisory lock before the run reads anything)."""
+    begin_write(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RUN_LOCK_KEY})
+
+
 def rematch_need(session: Session, need_id: int) -> RunReport:
     """Match one need after it was opened or edited (or withdraw if it is no longer open)."""
     report, started = RunReport(), time.perf_counter()
-    begin_write(session)
+    _begin_run(session)
     need = session.get(Need, need_id, populate_existing=True)
     if need is None:
         return report
@@ -183,7 +193,7 @@ def rematch_offer(session: Session, offer_id: int) -> RunReport:
     """Match one offer after it was published or edited: every open need is ranked again and
     only this offer's pairs change (withdrawn everywhere if the offer is no longer live)."""
     report, started = RunReport(), time.perf_counter()
-    begin_write(session)
+    _begin_run(session)
     offer = session.get(Offer, offer_id, populate_existing=True)
     if offer is None:
         return report
@@ -200,7 +210,7 @@ def rematch_all(session: Session) -> RunReport:
     """Full run (``matchmaker match``, the coordinator's button): every open need, every live
     offer; untouched proposals of closed needs or archived offers are withdrawn."""
     report, started = RunReport(), time.perf_counter()
-    begin_write(session)
+    _begin_run(session)
     dead = select(Match).join(Need).join(Offer).where(
         Match.state == MatchState.PROPOSED,
         (Need.status != NeedStatus.OPEN) | (Offer.status != OfferStatus.PUBLISHED),  # type: ignore[operator]
