@@ -52,6 +52,7 @@ class Glossary:
     _field_cache: dict[str, tuple[list[str], list[str], dict[str, list[str]]]] = field(
         default_factory=dict
     )
+    _lexicon: Any = field(default=None, repr=False, compare=False)  # batch.Lexicon, lazily
 
     def __post_init__(self) -> None:
         phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}

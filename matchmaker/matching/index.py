@@ -5,15 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
+from .batch import CSR, Analysis, _csr, _csr_parts, _ranges, analyze_batch, lexicon_for
 from .dimensions import canonical_dimension
-from .features import DocFeatures, analyze
+from .features import DocFeatures
 from .glossary import Glossary, default_glossary
 from .types import (
     MATURITIES,
@@ -28,7 +29,6 @@ from .types import (
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-CSR: TypeAlias = Any  # scipy.sparse.csr_matrix (scipy ships no type stubs)
 
 _DIM_CODES = {
     d: i
@@ -52,7 +52,7 @@ def region_key(name: str) -> str:
 
 
 class _Space:
-    """A growing feature vocabulary with IDF fixed at the last rebuild."""
+    """A string-keyed feature vocabulary with IDF (used by the overlap detector)."""
 
     def __init__(self, max_df: float = 1.0, min_docs_for_max_df: int = 1000) -> None:
         self.vocab: dict[str, int] = {}
@@ -118,46 +118,142 @@ class _Space:
         return m
 
 
+class _IdfSpace:
+    """IDF over integer feature ids (columns), fixed at the last rebuild.
+
+    Features in more than ``max_df`` of >= 1000 documents are excluded (like stop words);
+    features first seen after the rebuild (delta offers) get the default IDF."""
+
+    def __init__(self, max_df: float = 1.0, min_docs_for_max_df: int = 1000) -> None:
+        self.max_df = max_df
+        self.min_docs_for_max_df = min_docs_for_max_df
+        self.idf: FloatArray = np.zeros(0)
+        self.known: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self.excluded: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self.fitted: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self.default_idf = 1.0
+        self.version = 0  # changes whenever idf, known or excluded change
+
+    def fit(self, m: CSR) -> None:
+        n, width = m.shape[0], m.shape[1]
+        df = np.bincount(m.indices, minlength=width)[:width]
+        limit = n + 1
+        if n >= self.min_docs_for_max_df and self.max_df < 1.0:
+            limit = int(self.max_df * n)
+        self.default_idf = math.log((n + 1) / 2) + 1.0
+        self.excluded = df > limit
+        self.known = (df > 0) & ~self.excluded
+        self.fitted = self.known.copy()
+        self.idf = np.where(self.known, np.log((n + 1) / (df + 1.0)) + 1.0, self.default_idf)
+        self.version += 1
+
+    def ensure(self, width: int) -> None:
+        extra = width - len(self.idf)
+        if extra > 0:
+            self.version += 1
+            self.idf = np.concatenate((self.idf, np.full(extra, self.default_idf)))
+            no = np.zeros(extra, dtype=bool)
+            self.known = np.concatenate((self.known, no))
+            self.excluded = np.concatenate((self.excluded, no))
+            self.fitted = np.concatenate((self.fitted, no))
+
+    def transform(self, m: CSR, *, grow: bool, top: int = 0, first: IntArray | None = None) -> CSR:
+        """TF-IDF rows, L2-normalised; unknown features are dropped (or learnt if grow)."""
+        self.ensure(m.shape[1])
+        n = m.shape[0]
+        cols = m.indices.astype(np.int64)
+        if grow:
+            new = ~self.known[cols] & ~self.excluded[cols]
+            if new.any():
+                self.known[cols[new]] = True
+                self.version += 1
+        vals = m.data * self.idf[cols] * self.known[cols]
+        lengths = np.diff(m.indptr).astype(np.int64)
+        rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        if top and len(vals):
+            # keep the `top` strongest features of each document, ties by first appearance
+            tie = first if first is not None else np.arange(len(vals))
+            order = np.lexsort((tie, -vals, rows))
+            starts = np.repeat(m.indptr[:-1].astype(np.int64), lengths)
+            rank = np.arange(len(order)) - starts
+            keep = np.zeros(len(vals), dtype=bool)
+            keep[order[rank < top]] = True
+            vals = np.where(keep, vals, 0.0)
+        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=n))
+        norms[norms == 0] = 1.0
+        vals = vals / norms[rows]
+        ok = vals != 0
+        return _csr(rows[ok], cols[ok], vals[ok], n, m.shape[1])
+
+
+def _widen(m: CSR, width: int) -> CSR:
+    """The same rows with exactly `width` columns (features newer than `width` are cut)."""
+    if m.shape[1] == width:
+        return m
+    if m.shape[1] > width:
+        keep = m.indices < width
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[keep]
+        return _csr(rows, m.indices[keep], m.data[keep], m.shape[0], width)
+    return sparse.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
+
+
+def _hstack(parts: Sequence[CSR]) -> CSR:
+    """Rows side by side (column blocks), keeping sorted indices."""
+    out = sparse.hstack(parts, format="csr")
+    out.sort_indices()
+    return out
+
+
 @dataclass(slots=True)
 class _Block:
     """Matrices and attribute arrays of a set of offers (the main block or the delta)."""
 
     ids: list[str]
-    concept_t: CSR  # features x offers
-    stem_t: CSR
-    head_t: CSR
+    src: list[tuple[Analysis, int]]  # where each offer's analysis lives (explanations)
+    widths: tuple[int, int, int]  # concept, stem and head columns
+    mat: CSR  # offers x (concepts | stems | head), each part L2-normalised
+    post: CSR  # the same transposed (features x offers), weighted, float32: candidates
+    groups: CSR  # (concepts | stems | head) x 3 indicator
     dim: IntArray
     region_mask: IntArray  # bit per province (see MatchIndex._region_bit)
     national: npt.NDArray[np.bool_]
     price_min: FloatArray
     price_max: FloatArray
     maturity: IntArray  # index in MATURITIES, -1 unknown
-    fuzzy: list[str]
+    fuzzy: list[str | None]  # normalised title + tags, filled on first use
+
+    def fuzzy_texts(self, rows: IntArray) -> list[str]:
+        fz = self.fuzzy
+        for o in np.unique(rows).tolist():
+            if fz[o] is None:
+                a, r = self.src[o]
+                fz[o] = a.fuzzy_text(r)
+        return [fz[o] or "" for o in rows.tolist()]
 
 
-def _sample(prod: CSR, ni: IntArray, oi: IntArray) -> FloatArray:
-    """prod[ni, oi] for a CSR matrix with sorted indices (vectorised binary search)."""
-    n_cols = np.int64(prod.shape[1])
-    rows = np.repeat(np.arange(prod.shape[0], dtype=np.int64), np.diff(prod.indptr))
-    keys = rows * n_cols + prod.indices.astype(np.int64)
-    want = ni * n_cols + oi
-    pos = np.searchsorted(keys, want)
-    pos_c = np.minimum(pos, max(len(keys) - 1, 0))
-    if len(keys) == 0:
-        return np.zeros(len(want))
-    hit = keys[pos_c] == want
-    return np.where(hit, prod.data[pos_c], 0.0).astype(np.float64)
-
-
-def _fit_cols(m: CSR, n_cols: int) -> CSR:
-    """The query matrix with exactly n_cols columns (features newer than a block are cut)."""
-    if m.shape[1] == n_cols:
-        return m
-    if m.shape[1] > n_cols:
-        return m[:, :n_cols]
-    m = m.copy()
-    m.resize((m.shape[0], n_cols))
-    return m
+def _gather(src: Sequence[tuple[Analysis, int]], attr: str, width: int) -> CSR:
+    """Rows of several analyses (in the order of `src`) as one matrix `width` wide."""
+    n = len(src)
+    if n and all(a is src[0][0] for a, _ in src):
+        a = src[0][0]
+        rows = np.fromiter((r for _, r in src), np.int64, n)
+        m = getattr(a, attr)
+        if not (n == a.n_docs and np.array_equal(rows, np.arange(n))):
+            m = m[rows]
+        return _widen(m, width)
+    groups: dict[int, tuple[Analysis, list[int], list[int]]] = {}
+    for k, (a, r) in enumerate(src):
+        g = groups.setdefault(id(a), (a, [], []))
+        g[1].append(k)
+        g[2].append(r)
+    parts = [_widen(getattr(a, attr)[rows], width) for a, _, rows in groups.values()]
+    where = np.concatenate([np.asarray(ks, dtype=np.int64) for _, ks, _ in groups.values()])
+    stacked = sparse.vstack(parts, format="csr")
+    inv = np.empty(n, dtype=np.int64)
+    inv[where] = np.arange(n)
+    out = stacked[inv]
+    out.sort_indices()
+    return out
 
 
 class MatchIndex:
@@ -166,11 +262,12 @@ class MatchIndex:
     def __init__(self, glossary: Glossary | None = None, config: EngineConfig | None = None):
         self.glossary = glossary if glossary is not None else default_glossary()
         self.config = config if config is not None else EngineConfig()
+        self._lex = lexicon_for(self.glossary)
         self._offers: dict[str, OfferDoc] = {}
-        self._features: dict[str, DocFeatures] = {}
-        self._concepts = _Space()
-        self._stems = _Space(max_df=self.config.max_df)
-        self._head = _Space(max_df=self.config.max_df)
+        self._loc: dict[str, tuple[Analysis, int]] = {}
+        self._concepts = _IdfSpace()
+        self._stems = _IdfSpace(max_df=self.config.max_df)
+        self._head = _IdfSpace(max_df=self.config.max_df)
         self._main: _Block | None = None
         self._main_alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._main_pos: dict[str, int] = {}
@@ -178,6 +275,9 @@ class MatchIndex:
         self._delta: _Block | None = None
         self._delta_dirty = False
         self._region_bits: dict[str, int] = {}
+        self._rank_idf_cache: FloatArray | None = None
+        self._rank_idf_key = -1
+        self._match_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], ConceptMatch] = {}
 
     # -- building and maintenance ------------------------------------------------------------
     @classmethod
@@ -191,26 +291,22 @@ class MatchIndex:
         index = cls(glossary, config)
         for offer in offers:
             index._offers[offer.id] = offer
-            index._features[offer.id] = index._analyze(offer)
+        docs = list(index._offers.values())
+        analysis = index._analyze(docs)
+        index._loc = {o.id: (analysis, i) for i, o in enumerate(docs)}
         index._rebuild()
         return index
 
-    def _analyze(self, doc: NeedDoc | OfferDoc) -> DocFeatures:
-        # surface forms are only shown for the need side of an explanation
-        return analyze(
-            self.glossary,
-            doc.title,
-            doc.description,
-            tuple(doc.tags),
-            keep_surfaces=isinstance(doc, NeedDoc),
-        )
+    def _analyze(self, docs: Sequence[NeedDoc | OfferDoc]) -> Analysis:
+        return analyze_batch(self.glossary, [(d.title, d.description, d.tags) for d in docs])
 
     def _rebuild(self) -> None:
         ids = list(self._offers)
-        feats = [self._features[i] for i in ids]
-        self._concepts.fit([f.concepts for f in feats])
-        self._stems.fit([f.stems for f in feats])
-        self._head.fit([f.head for f in feats])
+        src = [self._loc[i] for i in ids]
+        C, V = self._lex.n_concepts, self._lex.n_stems
+        self._concepts.fit(_gather(src, "concepts", C))
+        self._stems.fit(_gather(src, "stems", V))
+        self._head.fit(_gather(src, "head", C + V))
         self._main = self._make_block(ids)
         self._main_alive = np.ones(len(ids), dtype=bool)
         self._main_pos = {oid: i for i, oid in enumerate(ids)}
@@ -219,23 +315,53 @@ class MatchIndex:
         self._delta_dirty = False
 
     def _make_block(self, ids: list[str]) -> _Block:
-        feats = [self._features[i] for i in ids]
+        src = [self._loc[i] for i in ids]
         offers = [self._offers[i] for i in ids]
+        C, V = self._lex.n_concepts, self._lex.n_stems
+        mc = self._concepts.transform(_gather(src, "concepts", C), grow=True)
+        ms = self._stems.transform(_gather(src, "stems", V), grow=True)
+        mh = self._head.transform(_gather(src, "head", C + V), grow=True)
+        cfg = self.config
+        mat = _hstack([mc, ms, mh])
+        col_w = np.concatenate(
+            (
+                np.full(C, cfg.concept_feature_weight),
+                np.full(V, cfg.stem_feature_weight),
+                np.full(C + V, cfg.head_feature_weight),
+            )
+        )
+        weighted = mat.copy()
+        weighted.data = (weighted.data * col_w[weighted.indices]).astype(np.float32)
+        post = weighted.T.tocsr()
+        group_of = np.concatenate((np.zeros(C), np.ones(V), np.full(C + V, 2))).astype(np.int64)
+        groups = sparse.csr_matrix(
+            (np.ones(len(group_of)), (np.arange(len(group_of)), group_of)),
+            shape=(len(group_of), 3),
+        )
         nan = float("nan")
+        dims: dict[str | None, int] = {}
+        for o in offers:
+            if o.dimension not in dims:
+                dims[o.dimension] = _DIM_CODES.get(canonical_dimension(o.dimension) or "", -1)
+        regions: dict[tuple[str, ...], tuple[int, bool]] = {}
+        for o in offers:
+            r = tuple(o.regions)
+            if r not in regions:
+                regions[r] = (
+                    self._region_mask(r),
+                    not r or NATIONAL in {region_key(x) for x in r},
+                )
+        reg = [regions[tuple(o.regions)] for o in offers]
         return _Block(
             ids=ids,
-            concept_t=self._concepts.matrix([f.concepts for f in feats], grow=True).T.tocsr(),
-            stem_t=self._stems.matrix([f.stems for f in feats], grow=True).T.tocsr(),
-            head_t=self._head.matrix([f.head for f in feats], grow=True).T.tocsr(),
-            dim=np.asarray(
-                [_DIM_CODES.get(canonical_dimension(o.dimension) or "", -1) for o in offers],
-                dtype=np.int64,
-            ),
-            region_mask=np.asarray([self._region_mask(o.regions) for o in offers], dtype=np.int64),
-            national=np.asarray(
-                [not o.regions or NATIONAL in {region_key(r) for r in o.regions} for o in offers],
-                dtype=bool,
-            ),
+            src=src,
+            widths=(C, V, C + V),
+            mat=mat,
+            post=post,
+            groups=groups,
+            dim=np.asarray([dims[o.dimension] for o in offers], dtype=np.int64),
+            region_mask=np.asarray([m for m, _ in reg], dtype=np.int64),
+            national=np.asarray([nat for _, nat in reg], dtype=bool),
             price_min=np.asarray(
                 [nan if o.price_min is None else float(o.price_min) for o in offers]
             ),
@@ -246,7 +372,7 @@ class MatchIndex:
                 [MATURITIES.index(o.maturity) if o.maturity in MATURITIES else -1 for o in offers],
                 dtype=np.int64,
             ),
-            fuzzy=[f.fuzzy_text for f in feats],
+            fuzzy=[None] * len(ids),
         )
 
     def _region_bit(self, name: str) -> int:
@@ -267,7 +393,7 @@ class MatchIndex:
         """Add or replace one offer (cheap: goes to a delta block until the next rebuild)."""
         self._drop(offer.id)
         self._offers[offer.id] = offer
-        self._features[offer.id] = self._analyze(offer)
+        self._loc[offer.id] = (self._analyze([offer]), 0)
         self._delta_ids.append(offer.id)
         self._delta_dirty = True
         self._maybe_rebuild()
@@ -278,7 +404,7 @@ class MatchIndex:
             return False
         self._drop(offer_id)
         del self._offers[offer_id]
-        del self._features[offer_id]
+        del self._loc[offer_id]
         self._maybe_rebuild()
         return True
 
@@ -327,149 +453,180 @@ class MatchIndex:
         if self._delta_dirty:
             self._delta = self._make_block(list(self._delta_ids)) if self._delta_ids else None
             self._delta_dirty = False
+        if not needs:
+            return out
+        query = self._query(needs)
         chunk = 4 if exhaustive else 256
         for start in range(0, len(needs), chunk):
-            part = needs[start : start + chunk]
-            out.update(self._propose_chunk(part, k, exhaustive))
+            rows = np.arange(start, min(start + chunk, len(needs)))
+            out.update(self._propose_chunk(needs, query, rows, k, exhaustive))
         return out
 
-    def _query(self, needs: Sequence[NeedDoc]) -> tuple[list[DocFeatures], CSR, CSR, CSR]:
-        feats = [self._analyze(n) for n in needs]
-        top = self.config.query_max_features
-        qc = self._concepts.matrix([f.concepts for f in feats], grow=False)
-        qs = self._stems.matrix([f.stems for f in feats], grow=False, top=top)
-        qh = self._head.matrix([f.head for f in feats], grow=False)
-        return feats, qc, qs, qh
+    def _query(self, needs: Sequence[NeedDoc]) -> _Query:
+        a = self._analyze(needs)
+        C, V = self._lex.n_concepts, self._lex.n_stems
+        parts = (
+            self._concepts.transform(_widen(a.concepts, C), grow=False),
+            self._stems.transform(
+                _widen(a.stems, V),
+                grow=False,
+                top=self.config.query_max_features,
+                first=a.stem_first,
+            ),
+            self._head.transform(_widen(a.head, C + V), grow=False),
+        )
+        n = len(needs)
+        rows = np.concatenate(
+            [np.repeat(np.arange(n, dtype=np.int64), np.diff(m.indptr)) for m in parts]
+        )
+        part = np.concatenate([np.full(m.nnz, i, dtype=np.int64) for i, m in enumerate(parts)])
+        col = np.concatenate([m.indices.astype(np.int64) for m in parts])
+        val = np.concatenate([m.data for m in parts])
+        order = np.lexsort((col, part, rows))
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
+        return _Query(a, ptr, part[order], col[order], val[order])
 
     def _propose_chunk(
-        self, needs: Sequence[NeedDoc], k: int, exhaustive: bool
+        self,
+        needs: Sequence[NeedDoc],
+        query: _Query,
+        rows: IntArray,
+        k: int,
+        exhaustive: bool,
     ) -> dict[str, list[Proposal]]:
         cfg = self.config
-        feats, qc, qs, qh = self._query(needs)
+        part = [needs[i] for i in rows.tolist()]
         blocks: list[tuple[_Block, npt.NDArray[np.bool_] | None]] = []
         assert self._main is not None
         blocks.append((self._main, self._main_alive))
         if self._delta is not None:
             blocks.append((self._delta, None))
-        wc, ws = cfg.concept_feature_weight, cfg.stem_feature_weight
-        wh = cfg.head_feature_weight
         pool = cfg.candidate_pool if not exhaustive else 10**9
         pool = max(pool, k)
-        # per need: list of (block index, offer row, candidate score, cos_c, cos_s, cos_h)
+        r0, r1 = int(rows[0]), int(rows[-1]) + 1
+        lo, hi = int(query.ptr[r0]), int(query.ptr[r1])
+        q_row = np.repeat(np.arange(r1 - r0, dtype=np.int64), np.diff(query.ptr[r0 : r1 + 1]))
+        q_part, q_col, q_val = query.part[lo:hi], query.col[lo:hi], query.val[lo:hi]
+        col_w = np.asarray(
+            [cfg.concept_feature_weight, cfg.stem_feature_weight, cfg.head_feature_weight]
+        )
         rows_need: list[IntArray] = []
-        rows_block: list[int] = []
+        rows_block: list[IntArray] = []
         rows_offer: list[IntArray] = []
         vals: list[FloatArray] = []
         for b_i, (block, alive) in enumerate(blocks):
             n_off = len(block.ids)
             if n_off == 0:
                 continue
-            pc = _fit_cols(qc, block.concept_t.shape[0])
-            ps = _fit_cols(qs, block.stem_t.shape[0])
-            ph = _fit_cols(qh, block.head_t.shape[0])
-            prod_c = (pc @ block.concept_t).tocsr()
-            prod_s = (ps @ block.stem_t).tocsr()
-            prod_c.sort_indices()
-            prod_s.sort_indices()
-            prod_h = (ph @ block.head_t).tocsr()
-            prod_h.sort_indices()
-            score = (wc * prod_c + ws * prod_s + wh * prod_h).tocsr()
-            if alive is not None and not alive.all():
-                score.data[~alive[score.indices]] = 0.0
-            score.eliminate_zeros()
-            sel_need: list[int] = []
-            sel_off: list[IntArray] = []
-            for i in range(len(needs)):
-                s, e = score.indptr[i], score.indptr[i + 1]
-                cols = score.indices[s:e]
-                if e - s > pool:
-                    top = np.argpartition(-score.data[s:e], pool)[:pool]
-                    cols = cols[top]
-                sel_need.extend([i] * len(cols))
-                sel_off.append(cols.astype(np.int64))
-            if not sel_need:
+            wc, ws, wh = block.widths
+            ok = q_col < np.asarray(block.widths)[q_part]
+            gcol = np.asarray([0, wc, wc + ws])[q_part] + q_col
+            q = _csr(q_row[ok], gcol[ok], q_val[ok], len(rows), wc + ws + wh)
+            qw = _csr(
+                q_row[ok],
+                gcol[ok],
+                (q_val * col_w[q_part])[ok].astype(np.float32),
+                len(rows),
+                wc + ws + wh,
+            )
+            score = qw @ block.post
+            ni, oi = _top_per_row(score, pool, alive)
+            if not len(ni):
                 continue
-            ni = np.asarray(sel_need, dtype=np.int64)
-            oi = np.concatenate(sel_off)
-            cos_c = _sample(prod_c, ni, oi)
-            cos_s = _sample(prod_s, ni, oi)
-            cos_h = _sample(prod_h, ni, oi)
+            pairs = _take(q, ni).multiply(_take(block.mat, oi))
+            cos = np.asarray((pairs @ block.groups).todense(), dtype=np.float64)
             rows_need.append(ni)
-            rows_block.extend([b_i] * len(ni))
+            rows_block.append(np.full(len(ni), b_i, dtype=np.int64))
             rows_offer.append(oi)
-            vals.append(np.stack([cos_c, cos_s, cos_h], axis=1))
+            vals.append(cos)
         if not vals:
-            return {n.id: [] for n in needs}
+            return {n.id: [] for n in part}
         ni = np.concatenate(rows_need)
-        bi = np.asarray(rows_block, dtype=np.int64)
+        bi = np.concatenate(rows_block)
         oi = np.concatenate(rows_offer)
         v = np.concatenate(vals)
-        comps, flags_arr = self._score(needs, feats, blocks, ni, bi, oi, v)
+        fz_need = [query.analysis.fuzzy_text(int(r)) for r in rows.tolist()]
+        comps, flags_arr = self._score(part, fz_need, blocks, ni, bi, oi, v, k)
         total: FloatArray = np.sum(np.stack(list(comps.values())), axis=0)
         result: dict[str, list[Proposal]] = {}
         order = np.lexsort((-total, ni))
-        starts = np.searchsorted(ni[order], np.arange(len(needs) + 1))
+        starts = np.searchsorted(ni[order], np.arange(len(part) + 1))
         comp_keys = list(comps)
-        comp_rows = np.round(np.stack([comps[key] for key in comp_keys], axis=1), 4).tolist()
-        for i, need in enumerate(needs):
+        for i, need in enumerate(part):
             idx = order[starts[i] : starts[i + 1]]
             idx = idx[total[idx] >= cfg.min_score][:k]
-            ranked = self._ranked_stems(feats[i])
+            if not len(idx):
+                result[need.id] = []
+                continue
+            side = self._need_side(query.analysis, int(rows[i]))
+            comp_rows = np.round(np.stack([comps[key][idx] for key in comp_keys], axis=1), 4)
             result[need.id] = [
                 self._proposal(
-                    feats[i],
-                    ranked,
-                    blocks[bi[j]][0].ids[oi[j]],
-                    dict(zip(comp_keys, comp_rows[j], strict=True)),
-                    _flags(int(flags_arr[j])),
+                    side,
+                    blocks[b][0],
+                    o,
+                    dict(zip(comp_keys, crow, strict=True)),
+                    _flags(f),
                 )
-                for j in idx.tolist()
+                for b, o, crow, f in zip(
+                    bi[idx].tolist(),
+                    oi[idx].tolist(),
+                    comp_rows.tolist(),
+                    flags_arr[idx].tolist(),
+                    strict=True,
+                )
             ]
         return result
 
-    def _ranked_stems(self, nf: DocFeatures) -> list[str]:
-        """The need's stems, rarest (most telling) first."""
-        vocab, idf, dflt = self._stems.vocab, self._stems.idf, self._stems.default_idf
-        n_idf = len(idf)
-        excluded = self._stems.excluded
+    def _rank_idf(self) -> FloatArray:
+        """Per stem id: its IDF for ranking shared terms (0 when excluded)."""
+        sp = self._stems
+        sp.ensure(self._lex.n_stems)
+        if self._rank_idf_cache is None or self._rank_idf_key != sp.version:
+            idf = np.where(sp.fitted, sp.idf, sp.default_idf)
+            idf[sp.excluded] = 0.0
+            self._rank_idf_cache, self._rank_idf_key = idf, sp.version
+        return self._rank_idf_cache
 
-        def weight(s: str) -> float:
-            if s in excluded:
-                return 0.0
-            j = vocab.get(s, n_idf)
-            return float(idf[j]) if j < n_idf else dflt
-
-        return sorted(nf.stems, key=weight, reverse=True)
+    def _need_side(self, a: Analysis, row: int) -> _NeedSide:
+        """What explanations need of a need: ranked stems, surfaces, concepts."""
+        ids, surf = a.ordered_stems(row)
+        idf = self._rank_idf()
+        w = idf[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0)
+        order = np.argsort(-w, kind="stable").tolist()
+        return _NeedSide(
+            ranked=[ids[o] for o in order],
+            surfaces=dict(zip(ids, surf, strict=True)),
+            terms=a.concept_terms(row),
+            values=a.concept_values(row),
+        )
 
     def _score(
         self,
         needs: Sequence[NeedDoc],
-        feats: list[DocFeatures],
+        fz_texts: list[str],
         blocks: list[tuple[_Block, npt.NDArray[np.bool_] | None]],
         ni: IntArray,
         bi: IntArray,
         oi: IntArray,
         v: FloatArray,
+        k: int,
     ) -> tuple[dict[str, FloatArray], IntArray]:
         cfg = self.config
         w = cfg.weights
-        fz_need = [feats[i].fuzzy_text for i in ni]
-        fz_offer = [blocks[b][0].fuzzy[o] for b, o in zip(bi, oi, strict=True)]
-        workers = -1 if len(fz_need) > 20_000 else 1
-        fuzzy = process.cpdist(fz_need, fz_offer, scorer=fuzz.token_set_ratio, workers=workers)
-        fuzzy = np.asarray(fuzzy, dtype=np.float64) / 100.0
-        text = cfg.text_tfidf_share * v[:, 1] + (1 - cfg.text_tfidf_share) * fuzzy
         concepts = np.clip(v[:, 0] / 0.8, 0.0, 1.0)
         tags = np.clip(v[:, 2] / 0.8, 0.0, 1.0)
         content_w = w.text + w.concepts + w.tags
-        content = (w.text * text + w.concepts * concepts + w.tags * tags) / content_w
-        gate = np.clip(content / 0.35, 0.0, 1.0)
-
-        offsets = np.cumsum([0] + [len(blk.ids) for blk, _ in blocks])
-        gi = oi + offsets[bi]
 
         def gather(attr: str) -> Any:
-            return np.concatenate([getattr(blk, attr) for blk, _ in blocks])[gi]
+            if len(blocks) == 1:
+                return getattr(blocks[0][0], attr)[oi]
+            out = getattr(blocks[0][0], attr)[np.zeros(len(oi), dtype=np.int64)].copy()
+            for b, (blk, _) in enumerate(blocks):
+                sel = bi == b
+                out[sel] = getattr(blk, attr)[oi[sel]]
+            return out
 
         off_dim = gather("dim")
         off_nat = gather("national")
@@ -523,36 +680,72 @@ class MatchIndex:
             + (dim == 0.0) * 64
             + (v[:, 0] == 0.0) * 128
         ).astype(np.int64)
-        comps = {
-            "text": w.text * text,
-            "concepts": w.concepts * concepts,
-            "tags": w.tags * tags,
-            "dimension": w.dimension * dim * gate,
-            "region": w.region * region * gate,
-            "budget": w.budget * budget * gate,
-            "maturity": w.maturity * maturity * gate,
-        }
-        if w.total > 0 and abs(w.total - 100.0) > 1e-9:
-            comps = {key: c * (100.0 / w.total) for key, c in comps.items()}
-        flags = flag_bits
-        return comps, flags
+
+        def components(fuzzy: FloatArray) -> dict[str, FloatArray]:
+            text = cfg.text_tfidf_share * v[:, 1] + (1 - cfg.text_tfidf_share) * fuzzy
+            content = (w.text * text + w.concepts * concepts + w.tags * tags) / content_w
+            gate = np.clip(content / 0.35, 0.0, 1.0)
+            comps = {
+                "text": w.text * text,
+                "concepts": w.concepts * concepts,
+                "tags": w.tags * tags,
+                "dimension": w.dimension * dim * gate,
+                "region": w.region * region * gate,
+                "budget": w.budget * budget * gate,
+                "maturity": w.maturity * maturity * gate,
+            }
+            if w.total > 0 and abs(w.total - 100.0) > 1e-9:
+                comps = {key: c * (100.0 / w.total) for key, c in comps.items()}
+            return comps
+
+        # The fuzzy title/tag similarity (0-1) only moves a pair's score between the scores
+        # at 0 and at 1: it is computed only for pairs that can still reach a need's top k.
+        def total(comps: dict[str, FloatArray]) -> FloatArray:
+            out: FloatArray = np.sum(np.stack(list(comps.values())), axis=0)
+            return out
+
+        lower = total(components(np.zeros(len(ni))))
+        upper = total(components(np.ones(len(ni))))
+        order = np.lexsort((-lower, ni))
+        starts = np.searchsorted(ni[order], np.arange(len(needs) + 1))
+        kth_pos = starts[:-1] + k - 1
+        has_k = kth_pos < starts[1:]
+        kth = np.where(has_k, lower[order[np.minimum(kth_pos, max(len(order) - 1, 0))]], -np.inf)
+        todo = np.flatnonzero(upper >= kth[ni] - 1e-9)
+        fuzzy = np.zeros(len(ni))
+        if len(todo):
+            fz_need = [fz_texts[i] for i in ni[todo].tolist()]
+            fz_offer: list[str] = []
+            if len(blocks) == 1:
+                fz_offer = blocks[0][0].fuzzy_texts(oi[todo])
+            else:
+                fz_offer = [""] * len(todo)
+                for b, (blk, _) in enumerate(blocks):
+                    sel = np.flatnonzero(bi[todo] == b)
+                    for j, t in zip(sel.tolist(), blk.fuzzy_texts(oi[todo][sel]), strict=True):
+                        fz_offer[j] = t
+            workers = -1 if len(todo) > 20_000 else 1
+            sim = process.cpdist(fz_need, fz_offer, scorer=fuzz.token_set_ratio, workers=workers)
+            fuzzy[todo] = np.asarray(sim, dtype=np.float64) / 100.0
+        return components(fuzzy), flag_bits
 
     def _proposal(
         self,
-        nf: DocFeatures,
-        ranked_stems: list[str],
-        offer_id: str,
+        need: _NeedSide,
+        block: _Block,
+        row: int,
         components: dict[str, float],
         flags: tuple[str, ...],
     ) -> Proposal:
-        of = self._features[offer_id]
-        shared = shared_concepts(self.glossary, nf, of)
-        offer_stems = of.stems
-        common = [s for s in ranked_stems if s in offer_stems][:8]
-        terms = tuple(nf.surfaces.get(s, s) for s in common)
+        a, r = block.src[row]
+        offer_terms = a.concept_terms(r)
+        shared = self._shared(need, offer_terms, a, r) if need.terms and offer_terms else ()
+        offer_stems = a.stem_set(r)
+        surf = need.surfaces
+        terms = tuple([surf[s] for s in need.ranked if s in offer_stems][:8])
         score = min(100.0, max(0.0, sum(components.values())))
         return Proposal(
-            offer_id=offer_id,
+            offer_id=block.ids[row],
             score=round(score, 4),
             components=components,
             shared_concepts=shared,
@@ -560,6 +753,87 @@ class MatchIndex:
             flags=flags,
             explanation=explain(score, shared, terms, flags),
         )
+
+    def _shared(
+        self,
+        need: _NeedSide,
+        offer_terms: dict[str, tuple[str, ...]],
+        offer: Analysis,
+        row: int,
+    ) -> tuple[ConceptMatch, ...]:
+        """Concepts named directly on both sides, strongest first (as ``shared_concepts``)."""
+        common = [c for c in need.terms if c in offer_terms]
+        if not common:
+            return ()
+        if len(common) > 1:
+            nv, ov = need.values, offer.concept_values(row)
+            common.sort(key=lambda c: -(nv.get(c, 0.0) + ov.get(c, 0.0)))
+        cache = self._match_cache
+        if len(cache) > 200_000:
+            cache.clear()
+        out: list[ConceptMatch] = []
+        for cid in common:
+            key = (cid, need.terms[cid], offer_terms[cid])
+            cm = cache.get(key)
+            if cm is None:
+                c = self.glossary.concepts[cid]
+                cm = cache[key] = ConceptMatch(cid, c.label_id, c.label_en, c.dimension, *key[1:])
+            out.append(cm)
+        return tuple(out)
+
+
+@dataclass(slots=True)
+class _Query:
+    """Query features of a batch of needs: entries sorted by (need, part, column)."""
+
+    analysis: Analysis
+    ptr: IntArray  # entries of need i: ptr[i]:ptr[i + 1]
+    part: IntArray  # 0 concepts, 1 stems, 2 head
+    col: IntArray  # column within the part
+    val: FloatArray
+
+
+@dataclass(slots=True)
+class _NeedSide:
+    ranked: list[int]  # stem ids, rarest first
+    surfaces: dict[int, str]  # stem id -> surface form
+    terms: dict[str, tuple[str, ...]]  # direct concepts -> surface phrases
+    values: dict[str, float]  # concept weights (direct and broader)
+
+
+def _take(m: CSR, rows: IntArray) -> CSR:
+    """m[rows] without scipy's indexing overhead (sorted indices are kept)."""
+    lens = np.diff(m.indptr)[rows]
+    idx = _ranges(m.indptr[rows].astype(np.int64), lens.astype(np.int64))
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    return _csr_parts(m.data[idx], m.indices[idx], indptr, (len(rows), m.shape[1]))
+
+
+def _top_per_row(
+    score: CSR, pool: int, alive: npt.NDArray[np.bool_] | None
+) -> tuple[IntArray, IntArray]:
+    """(row, column) of the `pool` best positive entries of each row."""
+    data, indices, indptr = score.data, score.indices, score.indptr
+    if alive is not None and not alive.all():
+        data = np.where(alive[indices], data, 0)
+    lengths = np.diff(indptr)
+    if int(lengths.max(initial=0)) <= pool:
+        ok = data > 0
+        rows = np.repeat(np.arange(score.shape[0], dtype=np.int64), lengths)
+        return rows[ok], indices[ok].astype(np.int64)
+    sel_rows: list[IntArray] = []
+    sel_cols: list[IntArray] = []
+    for i in range(score.shape[0]):
+        s, e = int(indptr[i]), int(indptr[i + 1])
+        d, c = data[s:e], indices[s:e]
+        if e - s > pool:
+            top = np.argpartition(-d, pool - 1)[:pool]
+            d, c = d[top], c[top]
+        c = c[d > 0]
+        sel_rows.append(np.full(len(c), i, dtype=np.int64))
+        sel_cols.append(c.astype(np.int64))
+    return np.concatenate(sel_rows), np.concatenate(sel_cols)
 
 
 _FLAG_NAMES = (
