@@ -45,6 +45,9 @@ from matchmaker.services.errors import (
 CITY, VENDOR, COORDINATOR = "city", "vendor", "coordinator"
 ACTIONS = ("accept", "decline", "withdraw", "approve", "reject")
 MAX_REASON = 1000
+#: action -> the past tense the notification kinds use (notifications.KINDS)
+PAST = {"accept": "accepted", "decline": "declined", "approve": "approved",
+        "reject": "rejected"}
 
 
 @dataclass(frozen=True)
@@ -127,14 +130,14 @@ def _notify(session: Session, match: Match, need: Need, offer: Offer, side: str,
     vendor = notifications.staff(session, offer.organization_id, Role.VENDOR)
     if action in ("accept", "decline"):
         other = vendor if side == CITY else city
-        notifications.notify(session, other, match, f"{side}_{action}ed")
+        notifications.notify(session, other, match, f"{side}_{PAST[action]}")
         if new_state == MatchState.CONFIRMED:
             notifications.notify(session, notifications.coordinators(session), match,
                                  "confirmed")
     elif action == "withdraw":
         notifications.notify(session, vendor if side == CITY else city, match, "withdrawn")
     else:
-        notifications.notify(session, [*city, *vendor], match, f"{action}d")
+        notifications.notify(session, [*city, *vendor], match, PAST[action])
 
 
 def _check(rule: Rule, match: Match, side: str, expected_version: int | None) -> None:
