@@ -22,6 +22,7 @@ from matchmaker.app import create_app
 from matchmaker.db import make_engine
 from matchmaker.services.seeding import seed_regions
 from tests import factories
+from tests.i18n_support import compile_stale_catalogs
 
 PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL", "")
 KEEP_TABLES = {"province", "regency"}
@@ -49,6 +50,13 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, A
         return _with_search_path(PG_URL, schema), drop
     path = tmp_path_factory.mktemp("db") / "test.db"
     return f"sqlite:///{path}", lambda: None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Only compiled catalogs are read: compile a missing or outdated ``.mo`` (as ``make
+    translations`` does) so a fresh checkout is tested in Indonesian too."""
+    compile_stale_catalogs()
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +89,7 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key",
         "DATABASE_URL": database_url,
         "MAIL_BACKEND": "locmem",
+        "MAIL_ASYNC": False,  # deliver e-mail in the request, so tests see it deterministically
         "REDIS_URL": None,
     }
     config.update(overrides)
