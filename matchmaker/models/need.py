@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import JSON, BigInteger, DateTime, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
 from matchmaker.models.base import enum_check, timestamp_field, utcnow
@@ -75,6 +75,8 @@ class Need(NeedBase, table=True):
         enum_check("dimension", Dimension),
         enum_check("stage", Stage),
         enum_check("status", NeedStatus),
+        # The public list: one status, newest first, LIMIT 20 without sorting every row.
+        Index("ix_need_status_created_at", "status", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

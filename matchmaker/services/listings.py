@@ -213,7 +213,14 @@ def search_needs(session: Session, query: ListingQuery, *,
         "deadline": (Need.target_date.is_(None), Need.target_date.asc(), Need.id.desc()),  # type: ignore[union-attr,attr-defined]
         "budget": (Need.budget_max.is_(None), Need.budget_max.desc(), Need.id.desc()),  # type: ignore[union-attr,attr-defined]
     }[query.sort]
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    # Count without the wide columns and without joins no filter needs (every need has an
+    # organisation), so a plain list is counted from the status index alone.
+    counted = select(func.count()).select_from(Need)
+    if "regency" in f or "province" in f:
+        counted = counted.join(Organization, Organization.id == Need.organization_id)  # type: ignore[arg-type]
+    if "province" in f:
+        counted = counted.join(Regency, Regency.code == Organization.regency_code)  # type: ignore[arg-type]
+    total = session.exec(counted.where(and_(*conditions))).one()
     rows = session.exec(
         base.order_by(*order).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)
     ).all()
@@ -260,7 +267,7 @@ def search_offers(session: Session, query: ListingQuery, *,
         "price_low": (Offer.price_min.is_(None), Offer.price_min.asc(), Offer.id.desc()),  # type: ignore[union-attr,attr-defined]
         "price_high": (Offer.price_max.is_(None), Offer.price_max.desc(), Offer.id.desc()),  # type: ignore[union-attr,attr-defined]
     }[query.sort]
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    total = session.exec(select(func.count()).select_from(Offer).where(and_(*conditions))).one()
     rows = session.exec(
         base.order_by(*order).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)
     ).all()
