@@ -42,6 +42,7 @@ _MATURITY_FIT = {
     "medium_term": {"concept": 0.5, "pilot": 0.9, "proven": 1.0, "deployed": 1.0},
     "long_term": {"concept": 0.8, "pilot": 1.0, "proven": 1.0, "deployed": 1.0},
 }
+_MATURITY_TABLE = np.asarray([[_MATURITY_FIT[st][mt] for mt in MATURITIES] for st in STAGES])
 CONTENT_KEYS = ("text", "concepts", "tags")
 CONTEXT_KEYS = ("dimension", "region", "budget", "maturity")
 
@@ -531,9 +532,13 @@ class MatchIndex:
                 wc + ws + wh,
             )
             score = qw @ block.post
-            ni, oi = _top_per_row(score, pool, alive)
+            # content alone cannot tell apart the many offers with the same programme: take a
+            # wide pool by content, then keep the best `pool` by content + context points
+            ni, oi, val = _top_per_row(score, pool * cfg.context_pool_factor, alive)
             if not len(ni):
                 continue
+            if not exhaustive and len(ni) > pool:
+                ni, oi = self._context_pool(part, block, ni, oi, val, pool)
             pairs = _take(q, ni).multiply(_take(block.mat, oi))
             cos = np.asarray((pairs @ block.groups).todense(), dtype=np.float64)
             rows_need.append(ni)
@@ -578,6 +583,54 @@ class MatchIndex:
                 )
             ]
         return result
+
+    def _context_pool(
+        self,
+        needs: Sequence[NeedDoc],
+        block: _Block,
+        ni: IntArray,
+        oi: IntArray,
+        val: npt.NDArray[Any],
+        pool: int,
+    ) -> tuple[IntArray, IntArray]:
+        """The `pool` best candidates per need by an estimate of the final score: content
+        from the candidate product, plus context (dimension, region, budget, maturity)."""
+        cfg = self.config
+        w = cfg.weights
+        col_w = cfg.concept_feature_weight + cfg.stem_feature_weight + cfg.head_feature_weight
+        content = np.asarray(val, dtype=np.float64) / max(col_w, 1e-9)
+        gate = np.clip(content / 0.35, 0.0, 1.0)
+        n_dim = np.asarray(
+            [_DIM_CODES.get(canonical_dimension(nd.dimension) or "", -1) for nd in needs]
+        )[ni]
+        o_dim = block.dim[oi]
+        dim = np.where((n_dim < 0) | (o_dim < 0), 0.5, (n_dim == o_dim).astype(float))
+        n_bit = np.asarray(
+            [self._region_bit(nd.province) if nd.province else -1 for nd in needs], dtype=np.int64
+        )[ni]
+        served = (
+            block.national[oi]
+            | (n_bit < 0)
+            | ((block.region_mask[oi] & np.left_shift(np.int64(1), np.maximum(n_bit, 0))) != 0)
+        )
+        nan = float("nan")
+        bmin = np.asarray([nan if nd.budget_min is None else nd.budget_min for nd in needs])[ni]
+        bmax = np.asarray([nan if nd.budget_max is None else nd.budget_max for nd in needs])[ni]
+        budget = _budget_fit(cfg, bmin, bmax, block.price_min[oi], block.price_max[oi])[0]
+        stage = np.asarray(
+            [STAGES.index(nd.stage) if nd.stage in STAGES else -1 for nd in needs], dtype=np.int64
+        )[ni]
+        mat = block.maturity[oi]
+        known = (stage >= 0) & (mat >= 0)
+        fit = _MATURITY_TABLE[np.maximum(stage, 0), np.maximum(mat, 0)]
+        maturity = np.where(known, fit, cfg.maturity_unknown)
+        context = w.dimension * dim + w.region * served + w.budget * budget + w.maturity * maturity
+        estimate = (w.text + w.concepts + w.tags) * content + gate * context
+        order = np.lexsort((-estimate, ni))
+        starts = np.searchsorted(ni[order], ni[order], side="left")
+        keep = order[np.arange(len(order)) - starts < pool]
+        keep.sort()
+        return ni[keep], oi[keep]
 
     def _rank_idf(self) -> FloatArray:
         """Per stem id: its IDF for ranking shared terms (0 when excluded)."""
@@ -651,22 +704,11 @@ class MatchIndex:
         bmax = np.asarray(
             [nan if nd.budget_max is None else nd.budget_max for nd in needs], dtype=np.float64
         )[ni]
-        bmin = np.where(np.isnan(bmin), bmax, bmin)
-        bmax = np.where(np.isnan(bmax), bmin, bmax)
-        pmin = np.where(np.isnan(off_pmin), off_pmax, off_pmin)
-        pmax = np.where(np.isnan(off_pmax), off_pmin, off_pmax)
-        unknown = np.isnan(bmin) | np.isnan(pmin)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            above = ~unknown & (pmin > bmax)
-            below = ~unknown & (pmax < bmin)
-            ratio = np.where(above, pmin / np.maximum(bmax, 1.0), 1.0)
-            budget = np.where(above, np.clip(1.0 - np.log10(ratio), 0.0, 1.0), 1.0)
-        budget = np.where(below, 0.85, budget)
-        budget = np.where(unknown, cfg.budget_unknown, budget)
+        budget, above, below, pmin, bmin = _budget_fit(cfg, bmin, bmax, off_pmin, off_pmax)
         need_stage = np.asarray(
             [STAGES.index(nd.stage) if nd.stage in STAGES else -1 for nd in needs], dtype=np.int64
         )[ni]
-        table = np.asarray([[_MATURITY_FIT[st][mt] for mt in MATURITIES] for st in STAGES])
+        table = _MATURITY_TABLE
         known = (need_stage >= 0) & (off_mat >= 0)
         fit = table[np.maximum(need_stage, 0), np.maximum(off_mat, 0)]
         maturity = np.where(known, fit, cfg.maturity_unknown)
@@ -801,6 +843,23 @@ class _NeedSide:
     values: dict[str, float]  # concept weights (direct and broader)
 
 
+def _budget_fit(
+    cfg: EngineConfig, bmin: FloatArray, bmax: FloatArray, pmin: FloatArray, pmax: FloatArray
+) -> tuple[FloatArray, Any, Any, FloatArray, FloatArray]:
+    """Budget fit per pair, with the above/below masks and the filled price/budget minima."""
+    bmin, bmax = np.where(np.isnan(bmin), bmax, bmin), np.where(np.isnan(bmax), bmin, bmax)
+    pmin, pmax = np.where(np.isnan(pmin), pmax, pmin), np.where(np.isnan(pmax), pmin, pmax)
+    unknown = np.isnan(bmin) | np.isnan(pmin)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        above = ~unknown & (pmin > bmax)
+        below = ~unknown & (pmax < bmin)
+        ratio = np.where(above, pmin / np.maximum(bmax, 1.0), 1.0)
+        budget = np.where(above, np.clip(1.0 - np.log10(ratio), 0.0, 1.0), 1.0)
+    budget = np.where(below, 0.85, budget)
+    budget = np.where(unknown, cfg.budget_unknown, budget)
+    return budget, above, below, pmin, bmin
+
+
 def _take(m: CSR, rows: IntArray) -> CSR:
     """m[rows] without scipy's indexing overhead (sorted indices are kept)."""
     lens = np.diff(m.indptr)[rows]
@@ -812,8 +871,8 @@ def _take(m: CSR, rows: IntArray) -> CSR:
 
 def _top_per_row(
     score: CSR, pool: int, alive: npt.NDArray[np.bool_] | None
-) -> tuple[IntArray, IntArray]:
-    """(row, column) of the `pool` best positive entries of each row."""
+) -> tuple[IntArray, IntArray, npt.NDArray[Any]]:
+    """(row, column, value) of the `pool` best positive entries of each row."""
     data, indices, indptr = score.data, score.indices, score.indptr
     if alive is not None and not alive.all():
         data = np.where(alive[indices], data, 0)
@@ -821,19 +880,22 @@ def _top_per_row(
     if int(lengths.max(initial=0)) <= pool:
         ok = data > 0
         rows = np.repeat(np.arange(score.shape[0], dtype=np.int64), lengths)
-        return rows[ok], indices[ok].astype(np.int64)
+        return rows[ok], indices[ok].astype(np.int64), data[ok]
     sel_rows: list[IntArray] = []
     sel_cols: list[IntArray] = []
+    sel_vals: list[npt.NDArray[Any]] = []
     for i in range(score.shape[0]):
         s, e = int(indptr[i]), int(indptr[i + 1])
         d, c = data[s:e], indices[s:e]
         if e - s > pool:
             top = np.argpartition(-d, pool - 1)[:pool]
             d, c = d[top], c[top]
-        c = c[d > 0]
+        pos = d > 0
+        c, d = c[pos], d[pos]
         sel_rows.append(np.full(len(c), i, dtype=np.int64))
         sel_cols.append(c.astype(np.int64))
-    return np.concatenate(sel_rows), np.concatenate(sel_cols)
+        sel_vals.append(d)
+    return np.concatenate(sel_rows), np.concatenate(sel_cols), np.concatenate(sel_vals)
 
 
 _FLAG_NAMES = (

@@ -79,6 +79,7 @@ class EngineConfig:
     weights: Weights = field(default_factory=Weights)
     # candidate generation
     candidate_pool: int = 50
+    context_pool_factor: int = 8  # pool x this by content, then the pool by content + context
     concept_feature_weight: float = 3.0
     stem_feature_weight: float = 1.0
     head_feature_weight: float = 1.0  # title + tags
