@@ -78,7 +78,7 @@ class EngineConfig:
 
     weights: Weights = field(default_factory=Weights)
     # candidate generation
-    candidate_pool: int = 50
+    candidate_pool: int = 100
     context_pool_factor: int = 8  # pool x this by content, then the pool by content + context
     concept_feature_weight: float = 3.0
     stem_feature_weight: float = 1.0
