@@ -111,6 +111,17 @@ def apply_security_headers(response: Response) -> Response:
     return response
 
 
+def reject_nul_bytes() -> None:
+    """A NUL byte in a query or form value is never legitimate (and PostgreSQL refuses to
+    store it): answer 400 before any view or query sees it."""
+    values = [*request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.before_request(reject_nul_bytes)
     app.after_request(apply_security_headers)

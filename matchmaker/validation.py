@@ -41,6 +41,7 @@ def message_for(error: dict[str, Any]) -> str:
         "budget_required": _("Give a budget range, or mark the need as not yet budgeted."),
         "range_order": _("The minimum must not be above the maximum."),
         "regions_required": _("Choose the provinces you serve, or mark the offer as national."),
+        "control_characters": _("Remove the invisible control characters from this text."),
     }
     return messages.get(kind, _("This value is not valid."))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
@@ -26,7 +27,7 @@ def _clean_tags(tags: list[str]) -> list[str]:
         cleaned = " ".join(tag.split())
         if cleaned and cleaned.casefold() not in seen:
             seen[cleaned.casefold()] = cleaned
-    result = list(seen.values())
+    result = [printable(tag) for tag in seen.values()]
     if not 1 <= len(result) <= MAX_TAGS:
         raise PydanticCustomError("tags_count", "Give 1 to 10 tags.")
     if any(len(tag) > MAX_TAG_LENGTH for tag in result):
@@ -34,9 +35,22 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return result
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=150)]
+def printable(text: str) -> str:
+    """No control characters (NUL and friends) except tab and line breaks in free text."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
+        raise PydanticCustomError("control_characters", "The text contains control characters.")
+    return text
+
+
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=5, max_length=150),
+    AfterValidator(printable),
+]
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=30, max_length=5000)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=30, max_length=5000),
+    AfterValidator(printable),
 ]
 Tags = Annotated[list[str], BeforeValidator(_split_tags), AfterValidator(_clean_tags)]
 Money = Annotated[int, Field(ge=0, le=10**15)]

@@ -5,17 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BeforeValidator, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from matchmaker.models.base import enum_check, timestamp_field, utcnow
 from matchmaker.models.catalog import Dimension, Maturity, OfferStatus
-from matchmaker.models.fields import Description, Money, Tags, Title, check_range, check_sub_element
+from matchmaker.models.fields import (
+    Description,
+    Money,
+    Tags,
+    Title,
+    check_range,
+    check_sub_element,
+    printable,
+)
 
 ProvinceCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200),
+    AfterValidator(printable),
+]
 
 
 def _lines(value: object) -> object:

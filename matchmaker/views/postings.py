@@ -28,7 +28,7 @@ from matchmaker.models import (
 )
 from matchmaker.security import role_required
 from matchmaker.services import listings, needs, offers
-from matchmaker.services.errors import Conflict, DomainError
+from matchmaker.services.errors import Conflict, DomainError, InvalidTransition
 from matchmaker.validation import field_errors
 
 
@@ -147,6 +147,8 @@ def build_blueprint(views: PostingViews) -> Blueprint:
         item = views.service.get_for_viewer(session, item_id, current_user.user)
         if not views.service.can_manage(current_user.user, item):
             abort(403)
+        if item.status not in views.service.KIND.editable_statuses:
+            raise InvalidTransition(_("This item is closed and can no longer be edited."))
         status = 200
         conflict: dict[str, Any] | None = None
         if request.method == "POST":
