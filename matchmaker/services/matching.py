@@ -28,6 +28,7 @@ from matchmaker.models import (
     Offer,
     OfferStatus,
     Role,
+    User,
 )
 from matchmaker.models.base import utcnow
 from matchmaker.services import engine_index, notifications
@@ -70,9 +71,21 @@ def _apply_proposal(match: Match, proposal: matching.Proposal, glossary_version:
     match.updated_at = utcnow()
 
 
-def _notify_new(session: Session, match: Match, need: Need, offer: Offer) -> int:
-    users = [*notifications.staff(session, need.organization_id, Role.CITY_OFFICIAL),
-             *notifications.staff(session, offer.organization_id, Role.VENDOR)]
+StaffCache = dict[tuple[int, str], list[User]]
+
+
+def _staff(session: Session, cache: StaffCache, organization_id: int, role: Role) -> list[User]:
+    """An organisation's active staff, looked up once per run (not once per proposal)."""
+    key = (organization_id, role.value)
+    if key not in cache:
+        cache[key] = notifications.staff(session, organization_id, role)
+    return cache[key]
+
+
+def _notify_new(session: Session, match: Match, need: Need, offer: Offer,
+                cache: StaffCache) -> int:
+    users = [*_staff(session, cache, need.organization_id, Role.CITY_OFFICIAL),
+             *_staff(session, cache, offer.organization_id, Role.VENDOR)]
     return notifications.notify(session, users, match, "proposed")
 
 
@@ -90,13 +103,16 @@ def _withdraw(session: Session, match: Match, reason: str, report: RunReport) ->
 def _persist(
     session: Session, need: Need, proposals: Iterable[matching.Proposal],
     offers: dict[int, Offer], report: RunReport, only_offer: int | None = None,
+    staff_cache: StaffCache | None = None,
 ) -> None:
     """Reconcile stored matches of ``need`` with the engine's current proposals."""
     top_k, min_score, notify_min = _settings()
     glossary_version = engine_index.glossary().version
+    cache: StaffCache = {} if staff_cache is None else staff_cache
     wanted = {int(p.offer_id): p for p in proposals if p.score >= min_score}
     existing = {m.offer_id: m for m in session.exec(
         select(Match).where(Match.need_id == need.id)).all()}
+    new: list[Match] = []
     for offer_id, proposal in wanted.items():
         if only_offer is not None and offer_id != only_offer:
             continue
@@ -107,11 +123,7 @@ def _persist(
                           glossary_version="")
             _apply_proposal(match, proposal, glossary_version)
             session.add(match)
-            session.flush()
-            _event(session, match, "propose", None, MatchState.PROPOSED)
-            report.proposed += 1
-            if match.score >= notify_min and offer_id in offers:
-                report.notified += _notify_new(session, match, need, offers[offer_id])
+            new.append(match)
         elif match.state == MatchState.PROPOSED and not match.touched:
             _apply_proposal(match, proposal, glossary_version)
             report.refreshed += 1
@@ -120,6 +132,13 @@ def _persist(
             match.state, match.reason, match.version = MatchState.PROPOSED, None, match.version + 1
             _event(session, match, "propose", MatchState.WITHDRAWN, MatchState.PROPOSED)
             report.proposed += 1
+    if new:
+        session.flush()  # one flush per need gives every new pair its id
+    for match in new:
+        _event(session, match, "propose", None, MatchState.PROPOSED)
+        report.proposed += 1
+        if match.score >= notify_min and match.offer_id in offers:
+            report.notified += _notify_new(session, match, need, offers[match.offer_id], cache)
     for offer_id, match in existing.items():
         if only_offer is not None and offer_id != only_offer:
             continue
@@ -150,8 +169,10 @@ def _run(session: Session, needs: list[Need], report: RunReport,
     by_need = matching.propose_all(index, docs, k=top_k) if docs else {}
     offer_ids = {int(p.offer_id) for props in by_need.values() for p in props}
     offers = _offers_by_id(session, offer_ids)
+    staff_cache: StaffCache = {}
     for need in needs:
-        _persist(session, need, by_need.get(str(need.id), []), offers, report, only_offer)
+        _persist(session, need, by_need.get(str(need.id), []), offers, report, only_offer,
+                 staff_cache)
     report.needs += len(needs)
 
 
