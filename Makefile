@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install translations lint bench clean
+.PHONY: demo test install translations i18n lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,15 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	@if [ -d matchmaker/translations ]; then $(BIN)/pybabel compile -q -d matchmaker/translations; fi
+
+# Extract the messages and merge them into the Indonesian catalog (created if missing).
+i18n: $(STAMP)
+	@pot=$$(mktemp --suffix=.pot) && \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		-c TRANSLATORS: --sort-by-file --no-wrap --project=Sinergi -o $$pot . && \
+	$(BIN)/pybabel -q update --init-missing --no-wrap --no-fuzzy-matching --ignore-obsolete \
+		-i $$pot -d matchmaker/translations -l id; \
+	status=$$?; rm -f $$pot; exit $$status
 
 demo: install
 	PORT=$(PORT) $(BIN)/matchmaker demo --port $(PORT)
