@@ -164,17 +164,17 @@ def test_a_duplicate_email_in_another_case_is_refused_with_409_and_nothing_saved
     response = client.post("/auth/register", data=_city_form("TAKEN@Example.Com"))
 
     assert response.status_code == 409
-    assert "already exists" in response.get_data(as_text=True)
+    assert "sudah terdaftar" in response.get_data(as_text=True)
     assert (_count(db, User), _count(db, Organization)) == (users, orgs)
 
 
 BAD_INPUT = {
     "no role": ({"role": ""}, "required"),
-    "bad e-mail": ({"email": "not-an-email"}, "valid e-mail"),
-    "short password": ({"password": "short", "confirm": "short"}, "12 to 128"),
-    "passwords differ": ({"confirm": "another-long-password"}, "do not match"),
+    "bad e-mail": ({"email": "not-an-email"}, "email yang valid"),
+    "short password": ({"password": "short", "confirm": "short"}, "12 sampai 128"),
+    "passwords differ": ({"confirm": "another-long-password"}, "tidak cocok"),
     "no regency": ({"regency": ""}, "required"),
-    "unknown regency": ({"regency": "Kota Atlantis, Samudra"}, "from the list"),
+    "unknown regency": ({"regency": "Kota Atlantis, Samudra"}, "dari daftar"),
     "vendor without company": ({"role": "vendor", "company": ""}, "required"),
 }
 
@@ -224,7 +224,7 @@ def test_a_pending_account_cannot_log_in_and_is_told_why(client, db, auth):
     response = auth.login(user.email)
 
     assert response.status_code == 200
-    assert "waiting for a coordinator" in response.get_data(as_text=True)
+    assert "menunggu verifikasi" in response.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
 
 
@@ -233,8 +233,8 @@ def test_a_pending_account_with_a_wrong_password_gets_the_generic_message(client
 
     body = auth.login(user.email, "wrong-password-123").get_data(as_text=True)
 
-    assert "waiting for a coordinator" not in body
-    assert "password is not correct" in body
+    assert "menunggu verifikasi" not in body
+    assert "kata sandi salah" in body
 
 
 def test_a_coordinator_verifies_an_account_which_can_then_log_in(app, client, db, auth, make):
@@ -292,7 +292,7 @@ def test_a_rejected_account_is_suspended_keeps_the_reason_and_cannot_log_in(
     assert rejected.verified_by_id == coordinator.id
     login = auth.login(user.email)
     assert login.status_code == 200
-    assert "not active" in login.get_data(as_text=True)
+    assert "tidak aktif" in login.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
 
 

@@ -121,7 +121,7 @@ def test_a_duplicate_email_is_a_clean_error(cli, database):
     result = _create_coordinator(cli, "KOORDINATOR@example.com")
 
     assert result.exit_code != 0
-    assert "already exists" in result.output
+    assert "sudah terdaftar" in result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert len(_users(database)) == 1
@@ -132,7 +132,7 @@ def test_a_short_password_is_a_clean_error(cli, database):
     result = cli("create-user", "--email", "a@example.com", "--name", "A", "--role",
                  "coordinator", "--password", "short")
     assert result.exit_code == 1
-    assert "12 to 128" in result.output
+    assert "12 sampai 128" in result.output
     assert "Traceback" not in result.output
     assert _users(database) == []
 

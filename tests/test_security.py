@@ -83,7 +83,7 @@ def test_unknown_email_and_wrong_password_answer_the_same(app, make):
         missing.get_data(as_text=True), unknown)
     assert sorted(_cookies(wrong)) == sorted(_cookies(missing))
     assert sorted(wrong.headers.keys()) == sorted(missing.headers.keys())
-    assert "password is not correct" in wrong.get_data(as_text=True)
+    assert "kata sandi salah" in wrong.get_data(as_text=True)
 
 
 def test_unknown_email_and_wrong_password_take_about_the_same_time(database_url, make):
@@ -247,7 +247,10 @@ def test_an_unsafe_next_falls_back_to_the_dashboard(client, make, target):
     user = make.user()
     response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD},
                            query_string={"next": target})
-    assert response.headers["Location"] == "/dashboard"
+    if "\x00" in target:  # any NUL byte is refused before the view runs
+        assert response.status_code == 400
+    else:
+        assert response.headers["Location"] == "/dashboard"
 
 
 @pytest.mark.parametrize("target", UNSAFE_NEXT[:8])
@@ -340,7 +343,7 @@ def test_a_form_post_without_a_csrf_token_is_refused_with_a_friendly_400(client,
 
     assert response.status_code == 400
     body = response.get_data(as_text=True)
-    assert "Reload the page and try again" in body
+    assert "Muat ulang halaman dan coba lagi" in body
     assert "<html" in body and "Traceback" not in body
     assert client.get("/dashboard").status_code == 302
 
@@ -354,7 +357,7 @@ def test_a_csrf_token_from_another_session_is_refused(app, client, make):
                                                 "csrf_token": foreign})
 
     assert response.status_code == 400
-    assert "Reload the page and try again" in response.get_data(as_text=True)
+    assert "Muat ulang halaman dan coba lagi" in response.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
 
 

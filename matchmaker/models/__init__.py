@@ -32,6 +32,10 @@ from matchmaker.models.offer import (
 from matchmaker.models.organization import Organization, OrganizationKind
 from matchmaker.models.region import Province, Regency
 from matchmaker.models.user import Language, Role, User, UserStatus
+from matchmaker.search_index import register as _register_search_index
+
+for _table in (Need.__table__, Offer.__table__):  # type: ignore[attr-defined]
+    _register_search_index(_table)
 
 __all__ = [
     "Decision",

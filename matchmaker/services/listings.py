@@ -6,13 +6,15 @@ signed-in lists. Unknown or malformed filter values are dropped and reported, ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, bindparam, exists, func, literal_column, or_, text
 from sqlmodel import Session, select
 
+from matchmaker import search_index
 from matchmaker.models import (
     Dimension,
     Maturity,
@@ -162,9 +164,37 @@ class Page:
         return max(1, -(-self.total // self.page_size))
 
 
-def _text_conditions(model: type[Need] | type[Offer], q: str) -> list[Any]:
-    return [model.search_text.like(like_pattern(term), escape="\\")  # type: ignore[attr-defined]
-            for term in search_terms(q)]
+_WORD = re.compile(r"\w+")
+
+
+def _fts_phrase(term: str) -> str | None:
+    """The FTS5 query for one search term: its words as a phrase, the last one a prefix."""
+    words = [w for w in _WORD.findall(term) if w.replace("_", "")]
+    words = [part for w in words for part in w.split("_") if part]
+    if not words:
+        return None
+    return '"' + " ".join(words) + '"*'
+
+
+def _text_conditions(session: Session, model: type[Need] | type[Offer], q: str) -> list[Any]:
+    """Every term must occur. On SQLite the FTS5 index finds candidate rows by word; a term
+    with punctuation is then also checked as a literal substring (``100%``, ``sensor_ph``)."""
+    use_fts = session.get_bind().dialect.name == "sqlite"
+    table = model.__tablename__  # type: ignore[attr-defined]
+    conditions: list[Any] = []
+    for term in search_terms(q):
+        phrase = _fts_phrase(term) if use_fts else None
+        if phrase is not None:
+            fts = search_index.fts_table(str(table))
+            conditions.append(model.id.in_(  # type: ignore[union-attr]
+                select(literal_column("rowid")).select_from(text(fts))
+                .where(text(f"{fts} MATCH :phrase").bindparams(
+                    bindparam("phrase", phrase, unique=True)))
+            ))
+        if phrase is None or not term.isalnum():
+            conditions.append(
+                model.search_text.like(like_pattern(term), escape="\\"))  # type: ignore[attr-defined]
+    return conditions
 
 
 def _money_conditions(low_col: Any, high_col: Any, filters: Mapping[str, str]) -> list[Any]:
@@ -184,7 +214,7 @@ def search_needs(session: Session, query: ListingQuery, *,
                  organization_id: int | None = None) -> Page:
     """Needs matching ``query``; an organisation's own list may include drafts."""
     f = query.filters
-    conditions: list[Any] = _text_conditions(Need, query.q)
+    conditions: list[Any] = _text_conditions(session, Need, query.q)
     if organization_id is not None:
         conditions.append(Need.organization_id == organization_id)
         if query.status:
@@ -236,7 +266,7 @@ def search_offers(session: Session, query: ListingQuery, *,
                   organization_id: int | None = None) -> Page:
     """Offers matching ``query``; a province filter keeps national offers and those serving it."""
     f = query.filters
-    conditions: list[Any] = _text_conditions(Offer, query.q)
+    conditions: list[Any] = _text_conditions(session, Offer, query.q)
     if organization_id is not None:
         conditions.append(Offer.organization_id == organization_id)
         if query.status:
