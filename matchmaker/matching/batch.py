@@ -40,6 +40,8 @@ _SPLIT_TABLE = str.maketrans(
 )
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
 _CHUNK_DOCS = 8192
+_EMPTY = np.zeros(0, dtype=np.int64)
+_EMPTY_F = np.zeros(0, dtype=np.float64)
 _RAW_CACHE_MAX = 500_000
 
 
@@ -172,6 +174,7 @@ class Analysis:
         match_len: IntArray,
         match_phrase: IntArray,
         match_ptr: IntArray,
+        direct: CSR | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.n_docs = n_docs
@@ -189,6 +192,9 @@ class Analysis:
         self.match_len = match_len
         self.match_phrase = match_phrase
         self.match_ptr = match_ptr
+        # docs x concept index, direct concepts only; value: 1 + index of the first match
+        # that names the concept (order of appearance, as in concept_terms)
+        self.direct = direct if direct is not None else _csr(_EMPTY, _EMPTY, _EMPTY_F, n_docs, 1)
         self._fuzzy: list[str | None] = [None] * n_docs
         self._terms: list[dict[str, tuple[str, ...]] | None] = [None] * n_docs
         self._stem_sets: list[frozenset[int] | None] = [None] * n_docs
@@ -202,6 +208,60 @@ class Analysis:
             ids = self.seq[self.head_pos[lo:hi]].tolist()
             hit = self._fuzzy[row] = " ".join(dict.fromkeys(strs[i] for i in ids))
         return hit
+
+    def fuzzy_texts(self, rows: IntArray) -> list[str]:
+        """``fuzzy_text`` of many rows at once (vectorised; fills the per-row cache)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        fz = self._fuzzy
+        todo = np.unique(rows[[fz[r] is None for r in rows.tolist()]]) if len(rows) else rows
+        if len(todo):
+            counts = self.head_ptr[todo + 1] - self.head_ptr[todo]
+            pos = self.head_pos[_ranges(self.head_ptr[todo], counts)]
+            doc = np.repeat(np.arange(len(todo), dtype=np.int64), counts)
+            stem = self.seq[pos]
+            # first occurrence of each (doc, stem), in order of appearance
+            _, first = np.unique(doc * (int(stem.max(initial=0)) + 1) + stem, return_index=True)
+            first.sort()
+            strs = self.lexicon.stem_strs
+            words = [strs[i] for i in stem[first].tolist()]
+            ptr = np.searchsorted(doc[first], np.arange(len(todo) + 1)).tolist()
+            for j, r in enumerate(todo.tolist()):
+                fz[r] = " ".join(words[ptr[j] : ptr[j + 1]])
+        return [fz[r] or "" for r in rows.tolist()]
+
+    def prefetch_terms(self, rows: IntArray) -> None:
+        """Fill the ``concept_terms`` cache of many rows in one pass."""
+        cache = self._terms
+        todo = [r for r in dict.fromkeys(np.asarray(rows).tolist()) if cache[r] is None]
+        if not todo:
+            return
+        lx = self.lexicon
+        keys, cid_lists = lx.concept_keys, lx.phrase_cid_lists
+        t = np.asarray(todo, dtype=np.int64)
+        counts = self.match_ptr[t + 1] - self.match_ptr[t]
+        idx = _ranges(self.match_ptr[t], counts)
+        surf, seq_surface = self.surfaces, self.seq_surface
+        pos_l = self.match_pos[idx].tolist()
+        len_l = self.match_len[idx].tolist()
+        ph_l = self.match_phrase[idx].tolist()
+        single = [surf[i] for i in seq_surface[self.match_pos[idx]].tolist()]
+        j = 0
+        for r, c in zip(todo, counts.tolist(), strict=True):
+            found: dict[str, list[str]] = {}
+            for q in range(j, j + c):
+                m = len_l[q]
+                if m == 1:
+                    surface = single[q]
+                else:
+                    p0 = pos_l[q]
+                    ids = seq_surface[p0 : p0 + m].tolist()
+                    surface = " ".join(dict.fromkeys([surf[i] for i in ids]))
+                for cid in cid_lists[ph_l[q]]:
+                    terms = found.setdefault(keys[cid], [])
+                    if surface not in terms:
+                        terms.append(surface)
+            j += c
+            cache[r] = {k: tuple(v) for k, v in found.items()}
 
     def concept_terms(self, row: int) -> dict[str, tuple[str, ...]]:
         """Direct concepts -> surface phrases, in order of appearance."""
@@ -406,6 +466,8 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
         np.add.reduceat(2.0 * field_head[f_of][order_c], starts_c) if len(starts_c) else np.zeros(0)
     )
     d_doc, d_cid = ckeys // C, ckeys % C
+    dkeys, dfirst = np.unique(field_doc[m_field] * C + m_cid, return_index=True)
+    direct = _csr(dkeys // C, dkeys % C, dfirst + 1.0, n, C)
     d_val = lx.concept_weight[d_cid] * (1.0 + np.log(np.maximum(cw, 1e-300)))
     # broader: value = max(own direct value, BROADER_FACTOR x the direct value of a child)
     b_doc_l: list[IntArray] = []
@@ -475,4 +537,5 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
         mlen,
         mph,
         match_ptr,
+        direct,
     )

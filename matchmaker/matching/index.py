@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,14 @@ _MATURITY_FIT = {
     "long_term": {"concept": 0.8, "pilot": 1.0, "proven": 1.0, "deployed": 1.0},
 }
 _MATURITY_TABLE = np.asarray([[_MATURITY_FIT[st][mt] for mt in MATURITIES] for st in STAGES])
+_MIN_NEEDS_PER_WORKER = 512  # smaller batches are not worth a fork
 CONTENT_KEYS = ("text", "concepts", "tags")
+COMPONENT_KEYS = ("text", "concepts", "tags", "dimension", "region", "budget", "maturity")
+# (concept id, need terms, offer terms): a ConceptMatch before the glossary labels are added
+_ConceptKey = tuple[str, tuple[str, ...], tuple[str, ...]]
+# a proposal in compact form: offer id, score, components (COMPONENT_KEYS order),
+# shared concepts, shared terms, flag bits
+_Raw = tuple[str, float, list[float], tuple[_ConceptKey, ...], tuple[str, ...], int]
 CONTEXT_KEYS = ("dimension", "region", "budget", "maturity")
 
 
@@ -221,15 +229,39 @@ class _Block:
     price_min: FloatArray
     price_max: FloatArray
     maturity: IntArray  # index in MATURITIES, -1 unknown
-    fuzzy: list[str | None]  # normalised title + tags, filled on first use
+    fuzzy: list[str]  # normalised title + tags (rapidfuzz)
+    stems: CSR  # offers x stem ids, all stems (shared terms), data 1
+    direct: CSR  # offers x concepts named directly (shared concepts), data: concept value
 
-    def fuzzy_texts(self, rows: IntArray) -> list[str]:
-        fz = self.fuzzy
-        for o in np.unique(rows).tolist():
-            if fz[o] is None:
-                a, r = self.src[o]
-                fz[o] = a.fuzzy_text(r)
-        return [fz[o] or "" for o in rows.tolist()]
+
+def _ones(m: CSR) -> CSR:
+    """The same pattern with every value 1."""
+    out = m.copy()
+    out.data = np.ones(len(out.data))
+    return out
+
+
+def _by_analysis(
+    src: Sequence[tuple[Analysis, int]],
+) -> list[tuple[Analysis, list[int]]]:
+    groups: dict[int, tuple[Analysis, list[int]]] = {}
+    for a, r in src:
+        groups.setdefault(id(a), (a, []))[1].append(r)
+    return list(groups.values())
+
+
+def _fuzzy_texts(src: Sequence[tuple[Analysis, int]]) -> list[str]:
+    """The fuzzy-comparison text of each offer, computed per analysis in bulk."""
+    out = [""] * len(src)
+    groups: dict[int, tuple[Analysis, list[int], list[int]]] = {}
+    for k, (a, r) in enumerate(src):
+        g = groups.setdefault(id(a), (a, [], []))
+        g[1].append(k)
+        g[2].append(r)
+    for a, ks, rows in groups.values():
+        for k, t in zip(ks, a.fuzzy_texts(np.asarray(rows, dtype=np.int64)), strict=True):
+            out[k] = t
+    return out
 
 
 def _gather(src: Sequence[tuple[Analysis, int]], attr: str, width: int) -> CSR:
@@ -278,7 +310,8 @@ class MatchIndex:
         self._region_bits: dict[str, int] = {}
         self._rank_idf_cache: FloatArray | None = None
         self._rank_idf_key = -1
-        self._match_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], ConceptMatch] = {}
+        self._match_cache: dict[_ConceptKey, ConceptMatch] = {}
+        self._fuzzy_threads = -1  # rapidfuzz threads for large batches (1 in forked workers)
 
     # -- building and maintenance ------------------------------------------------------------
     @classmethod
@@ -373,7 +406,9 @@ class MatchIndex:
                 [MATURITIES.index(o.maturity) if o.maturity in MATURITIES else -1 for o in offers],
                 dtype=np.int64,
             ),
-            fuzzy=[None] * len(ids),
+            fuzzy=_fuzzy_texts(src),
+            stems=_ones(_gather(src, "stems", V)),
+            direct=_ones(_gather(src, "direct", C)).multiply(_gather(src, "concepts", C)).tocsr(),
         )
 
     def _region_bit(self, name: str) -> int:
@@ -443,24 +478,113 @@ class MatchIndex:
         return self.propose_many([need], k)[need.id]
 
     def propose_many(
-        self, needs: Sequence[NeedDoc], k: int = 10, *, exhaustive: bool = False
+        self,
+        needs: Sequence[NeedDoc],
+        k: int = 10,
+        *,
+        exhaustive: bool = False,
+        workers: int | None = None,
     ) -> dict[str, list[Proposal]]:
         """Proposals for many needs, computed in vectorised chunks.
 
+        ``workers`` (default ``config.workers``) > 1 splits large batches over forked
+        processes (POSIX ``fork`` only; elsewhere, or for small batches, one process is used).
         ``exhaustive=True`` scores every offer (for checking the candidate generator)."""
-        out: dict[str, list[Proposal]] = {}
+        self._prepare()
+        if not needs:
+            return {}
+        n_workers = self.config.workers if workers is None else workers
+        n_workers = max(1, min(n_workers, len(needs) // _MIN_NEEDS_PER_WORKER))
+        if n_workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            raw = self._raw_forked(needs, k, exhaustive, n_workers)
+        else:
+            raw = self._raw(needs, k, exhaustive)
+        return self._materialise(raw)
+
+    def _prepare(self) -> None:
         if self._main is None:
             self._rebuild()
         if self._delta_dirty:
             self._delta = self._make_block(list(self._delta_ids)) if self._delta_ids else None
             self._delta_dirty = False
-        if not needs:
-            return out
+
+    def _raw(self, needs: Sequence[NeedDoc], k: int, exhaustive: bool) -> dict[str, list[_Raw]]:
+        out: dict[str, list[_Raw]] = {}
         query = self._query(needs)
         chunk = 4 if exhaustive else 256
         for start in range(0, len(needs), chunk):
             rows = np.arange(start, min(start + chunk, len(needs)))
             out.update(self._propose_chunk(needs, query, rows, k, exhaustive))
+        return out
+
+    def _raw_forked(
+        self, needs: Sequence[NeedDoc], k: int, exhaustive: bool, n_workers: int
+    ) -> dict[str, list[_Raw]]:
+        """Split the needs over forked children (they share the index copy-on-write and
+        send back compact records); this process computes the first part itself."""
+        ctx = multiprocessing.get_context("fork")
+        bounds = np.linspace(0, len(needs), n_workers + 1).astype(int).tolist()
+        parts = [needs[bounds[i] : bounds[i + 1]] for i in range(n_workers)]
+        children = []
+        for part in parts[1:]:
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child, args=(self, part, k, exhaustive, send), daemon=True)
+            proc.start()
+            send.close()
+            children.append((proc, recv, part))
+        self._fuzzy_threads = 1
+        try:
+            out = self._raw(parts[0], k, exhaustive)
+        finally:
+            self._fuzzy_threads = -1
+        for proc, recv, part in children:
+            try:
+                status, payload = recv.recv()
+            except EOFError:  # the child died: do its part here
+                status, payload = "lost", None
+            recv.close()
+            proc.join()
+            if status == "ok":
+                out.update(payload)
+            elif status == "error":
+                raise RuntimeError(f"rematch worker failed: {payload}")
+            else:
+                out.update(self._raw(part, k, exhaustive))
+        return out
+
+    def _materialise(self, raw: dict[str, list[_Raw]]) -> dict[str, list[Proposal]]:
+        cache = self._match_cache
+        if len(cache) > 200_000:
+            cache.clear()
+        concepts = self.glossary.concepts
+        keys = COMPONENT_KEYS
+        out: dict[str, list[Proposal]] = {}
+        for need_id, recs in raw.items():
+            props = []
+            for oid, score, comps, shared_keys, terms, bits in recs:
+                shared = []
+                for key in shared_keys:
+                    cm = cache.get(key)
+                    if cm is None:
+                        c = concepts[key[0]]
+                        cm = cache[key] = ConceptMatch(
+                            key[0], c.label_id, c.label_en, c.dimension, key[1], key[2]
+                        )
+                    shared.append(cm)
+                sc = tuple(shared)
+                flags = _flags(bits)
+                props.append(
+                    Proposal(
+                        offer_id=oid,
+                        score=round(score, 4),
+                        components=dict(zip(keys, comps, strict=True)),
+                        shared_concepts=sc,
+                        shared_terms=terms,
+                        flags=flags,
+                        explanation=explain(score, sc, terms, flags),
+                    )
+                )
+            out[need_id] = props
         return out
 
     def _query(self, needs: Sequence[NeedDoc]) -> _Query:
@@ -495,7 +619,7 @@ class MatchIndex:
         rows: IntArray,
         k: int,
         exhaustive: bool,
-    ) -> dict[str, list[Proposal]]:
+    ) -> dict[str, list[_Raw]]:
         cfg = self.config
         part = [needs[i] for i in rows.tolist()]
         blocks: list[tuple[_Block, npt.NDArray[np.bool_] | None]] = []
@@ -551,38 +675,112 @@ class MatchIndex:
         bi = np.concatenate(rows_block)
         oi = np.concatenate(rows_offer)
         v = np.concatenate(vals)
-        fz_need = [query.analysis.fuzzy_text(int(r)) for r in rows.tolist()]
+        fz_need = query.analysis.fuzzy_texts(rows)
         comps, flags_arr = self._score(part, fz_need, blocks, ni, bi, oi, v, k)
-        total: FloatArray = np.sum(np.stack(list(comps.values())), axis=0)
-        result: dict[str, list[Proposal]] = {}
+        stack = np.stack([comps[key] for key in COMPONENT_KEYS])
+        total: FloatArray = np.sum(stack, axis=0)
         order = np.lexsort((-total, ni))
         starts = np.searchsorted(ni[order], np.arange(len(part) + 1))
-        comp_keys = list(comps)
-        for i, need in enumerate(part):
-            idx = order[starts[i] : starts[i + 1]]
-            idx = idx[total[idx] >= cfg.min_score][:k]
-            if not len(idx):
-                result[need.id] = []
+        rank = np.arange(len(order)) - starts[ni[order]]
+        sel = order[(rank < k) & (total[order] >= cfg.min_score)]  # by need, best first
+        comp_rows = np.ascontiguousarray(np.round(stack[:, sel].T, 4))
+        scores = np.clip(comp_rows.sum(axis=1), 0.0, 100.0)
+        s_ni, s_bi, s_oi, s_flags = ni[sel], bi[sel], oi[sel], flags_arr[sel]
+        # explanations of the kept pairs: shared concepts and terms via sparse products
+        a = query.analysis
+        a.prefetch_terms(rows)
+        need_terms = [a.concept_terms(r) for r in rows.tolist()]
+        shared: list[tuple[_ConceptKey, ...]] = [()] * len(sel)
+        terms: list[tuple[str, ...]] = [()] * len(sel)
+        need_stems, need_surf = self._ranked_stems(a, rows)
+        need_direct = _take(a.direct, rows)
+        need_value = sparse.csr_matrix(
+            _ones(need_direct).multiply(_widen(_take(a.concepts, rows), a.direct.shape[1]))
+        )
+        keys = self._lex.concept_keys
+        ids: list[str] = [""] * len(sel)
+        for b_i, (block, _) in enumerate(blocks):
+            at = np.flatnonzero(s_bi == b_i)
+            if not len(at):
                 continue
-            side = self._need_side(query.analysis, int(rows[i]))
-            comp_rows = np.round(np.stack([comps[key][idx] for key in comp_keys], axis=1), 4)
-            result[need.id] = [
-                self._proposal(
-                    side,
-                    blocks[b][0],
-                    o,
-                    dict(zip(comp_keys, crow, strict=True)),
-                    _flags(f),
+            pn, po = s_ni[at], s_oi[at]
+            for j, o in zip(at.tolist(), po.tolist(), strict=True):
+                ids[j] = block.ids[o]
+            # shared terms: need stems (valued by rank) present in the offer, best 8
+            width = max(need_stems.shape[1], block.stems.shape[1])
+            tm = _take(_widen(need_stems, width), pn).multiply(
+                _take(_widen(block.stems, width), po)
+            )
+            tm = sparse.csr_matrix(tm)
+            t_row = np.repeat(np.arange(len(at), dtype=np.int64), np.diff(tm.indptr))
+            t_ord = np.lexsort((tm.data, t_row))
+            t_rank = np.arange(len(t_ord)) - np.repeat(tm.indptr[:-1], np.diff(tm.indptr))
+            keep = t_ord[t_rank < 8]
+            t_ptr = np.searchsorted(t_row[keep], np.arange(len(at) + 1)).tolist()
+            words = [need_surf[d] for d in (tm.data[keep].astype(np.int64) - 1).tolist()]
+            for q, j in enumerate(at.tolist()):
+                terms[j] = tuple(words[t_ptr[q] : t_ptr[q + 1]])
+            # shared concepts: named directly on both sides, by -(need + offer value), then
+            # by first appearance in the need
+            od = _take(_widen(block.direct, need_direct.shape[1]), po)
+            nd = _take(need_direct, pn)
+            first = sparse.csr_matrix(nd.multiply(_ones(od)))
+            value = sparse.csr_matrix(
+                _take(need_value, pn).multiply(_ones(od)) + _ones(nd).multiply(od)
+            )
+            first.sort_indices()
+            value.sort_indices()
+            if not first.nnz:
+                continue
+            assert first.nnz == value.nnz
+            c_row = np.repeat(np.arange(len(at), dtype=np.int64), np.diff(first.indptr))
+            c_ord = np.lexsort((first.data, -value.data, c_row))
+            cids = first.indices[c_ord].tolist()
+            c_ptr = first.indptr.tolist()
+            has = np.flatnonzero(np.diff(first.indptr)).tolist()
+            offer_src = [block.src[o] for o in po[has].tolist()]
+            for a2, rws in _by_analysis(offer_src):
+                a2.prefetch_terms(np.asarray(rws, dtype=np.int64))
+            for q, (oa, orow) in zip(has, offer_src, strict=True):
+                nt = need_terms[int(pn[q])]
+                ot = oa.concept_terms(orow)
+                shared[int(at[q])] = tuple(
+                    (keys[c], nt[keys[c]], ot[keys[c]]) for c in cids[c_ptr[q] : c_ptr[q + 1]]
                 )
-                for b, o, crow, f in zip(
-                    bi[idx].tolist(),
-                    oi[idx].tolist(),
-                    comp_rows.tolist(),
-                    flags_arr[idx].tolist(),
-                    strict=True,
-                )
-            ]
+        result: dict[str, list[_Raw]] = {}
+        bounds = np.searchsorted(s_ni, np.arange(len(part) + 1)).tolist()
+        recs = list(
+            zip(
+                ids,
+                scores.tolist(),
+                comp_rows.tolist(),
+                shared,
+                terms,
+                s_flags.tolist(),
+                strict=True,
+            )
+        )
+        for i, need in enumerate(part):
+            result[need.id] = recs[bounds[i] : bounds[i + 1]]
         return result
+
+    def _ranked_stems(self, a: Analysis, rows: IntArray) -> tuple[CSR, list[str]]:
+        """Stems of the needs `rows`, valued 1 + their index in (need, rarest first, first
+        appearance) order, and the surface form at each index."""
+        m = _take(a.stems, rows)
+        counts = np.diff(m.indptr).astype(np.int64)
+        ent = _ranges(a.stems.indptr[rows].astype(np.int64), counts)
+        first = a.stem_first[ent]
+        sid = m.indices.astype(np.int64)
+        idf = self._rank_idf()
+        w = np.where(sid < len(idf), idf[np.minimum(sid, len(idf) - 1)], 0.0)
+        e_row = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+        order = np.lexsort((first, -w, e_row))
+        pos = np.empty(len(order), dtype=np.float64)
+        pos[order] = np.arange(1, len(order) + 1)
+        surf = a.surfaces
+        words = [surf[i] for i in a.seq_surface[first[order]].tolist()]
+        return _csr_parts(pos, m.indices, m.indptr, m.shape), words
 
     def _context_pool(
         self,
@@ -641,19 +839,6 @@ class MatchIndex:
             idf[sp.excluded] = 0.0
             self._rank_idf_cache, self._rank_idf_key = idf, sp.version
         return self._rank_idf_cache
-
-    def _need_side(self, a: Analysis, row: int) -> _NeedSide:
-        """What explanations need of a need: ranked stems, surfaces, concepts."""
-        ids, surf = a.ordered_stems(row)
-        idf = self._rank_idf()
-        w = idf[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0)
-        order = np.argsort(-w, kind="stable").tolist()
-        return _NeedSide(
-            ranked=[ids[o] for o in order],
-            surfaces=dict(zip(ids, surf, strict=True)),
-            terms=a.concept_terms(row),
-            values=a.concept_values(row),
-        )
 
     def _score(
         self,
@@ -757,71 +942,14 @@ class MatchIndex:
         fuzzy = np.zeros(len(ni))
         if len(todo):
             fz_need = [fz_texts[i] for i in ni[todo].tolist()]
-            fz_offer: list[str] = []
-            if len(blocks) == 1:
-                fz_offer = blocks[0][0].fuzzy_texts(oi[todo])
-            else:
-                fz_offer = [""] * len(todo)
-                for b, (blk, _) in enumerate(blocks):
-                    sel = np.flatnonzero(bi[todo] == b)
-                    for j, t in zip(sel.tolist(), blk.fuzzy_texts(oi[todo][sel]), strict=True):
-                        fz_offer[j] = t
-            workers = -1 if len(todo) > 20_000 else 1
+            fzs = [blk.fuzzy for blk, _ in blocks]
+            fz_offer = [
+                fzs[b][o] for b, o in zip(bi[todo].tolist(), oi[todo].tolist(), strict=True)
+            ]
+            workers = self._fuzzy_threads if len(todo) > 20_000 else 1
             sim = process.cpdist(fz_need, fz_offer, scorer=fuzz.token_set_ratio, workers=workers)
             fuzzy[todo] = np.asarray(sim, dtype=np.float64) / 100.0
         return components(fuzzy), flag_bits
-
-    def _proposal(
-        self,
-        need: _NeedSide,
-        block: _Block,
-        row: int,
-        components: dict[str, float],
-        flags: tuple[str, ...],
-    ) -> Proposal:
-        a, r = block.src[row]
-        offer_terms = a.concept_terms(r)
-        shared = self._shared(need, offer_terms, a, r) if need.terms and offer_terms else ()
-        offer_stems = a.stem_set(r)
-        surf = need.surfaces
-        terms = tuple([surf[s] for s in need.ranked if s in offer_stems][:8])
-        score = min(100.0, max(0.0, sum(components.values())))
-        return Proposal(
-            offer_id=block.ids[row],
-            score=round(score, 4),
-            components=components,
-            shared_concepts=shared,
-            shared_terms=terms,
-            flags=flags,
-            explanation=explain(score, shared, terms, flags),
-        )
-
-    def _shared(
-        self,
-        need: _NeedSide,
-        offer_terms: dict[str, tuple[str, ...]],
-        offer: Analysis,
-        row: int,
-    ) -> tuple[ConceptMatch, ...]:
-        """Concepts named directly on both sides, strongest first (as ``shared_concepts``)."""
-        common = [c for c in need.terms if c in offer_terms]
-        if not common:
-            return ()
-        if len(common) > 1:
-            nv, ov = need.values, offer.concept_values(row)
-            common.sort(key=lambda c: -(nv.get(c, 0.0) + ov.get(c, 0.0)))
-        cache = self._match_cache
-        if len(cache) > 200_000:
-            cache.clear()
-        out: list[ConceptMatch] = []
-        for cid in common:
-            key = (cid, need.terms[cid], offer_terms[cid])
-            cm = cache.get(key)
-            if cm is None:
-                c = self.glossary.concepts[cid]
-                cm = cache[key] = ConceptMatch(cid, c.label_id, c.label_en, c.dimension, *key[1:])
-            out.append(cm)
-        return tuple(out)
 
 
 @dataclass(slots=True)
@@ -833,14 +961,6 @@ class _Query:
     part: IntArray  # 0 concepts, 1 stems, 2 head
     col: IntArray  # column within the part
     val: FloatArray
-
-
-@dataclass(slots=True)
-class _NeedSide:
-    ranked: list[int]  # stem ids, rarest first
-    surfaces: dict[int, str]  # stem id -> surface form
-    terms: dict[str, tuple[str, ...]]  # direct concepts -> surface phrases
-    values: dict[str, float]  # concept weights (direct and broader)
 
 
 def _budget_fit(
@@ -960,7 +1080,20 @@ def explain(
 
 
 def propose_all(
-    index: MatchIndex, needs: Sequence[NeedDoc], k: int = 10
+    index: MatchIndex, needs: Sequence[NeedDoc], k: int = 10, *, workers: int | None = None
 ) -> dict[str, list[Proposal]]:
-    """Proposals for every need (a full rematch)."""
-    return index.propose_many(needs, k)
+    """Proposals for every need (a full rematch); see ``MatchIndex.propose_many``."""
+    return index.propose_many(needs, k, workers=workers)
+
+
+def _child(
+    index: MatchIndex, needs: Sequence[NeedDoc], k: int, exhaustive: bool, conn: Any
+) -> None:
+    """A forked rematch worker: compact records (or the error) back through the pipe."""
+    index._fuzzy_threads = 1
+    try:
+        payload: tuple[str, Any] = ("ok", index._raw(needs, k, exhaustive))
+    except Exception as exc:  # reported to the parent, which raises
+        payload = ("error", f"{type(exc).__name__}: {exc}")
+    conn.send(payload)
+    conn.close()

@@ -93,6 +93,8 @@ class EngineConfig:
     # overlap detection
     overlap_threshold: float = 0.35
     overlap_concept_share: float = 0.65
+    # processes for large propose_all/propose_many batches (forked; 1 where fork is missing)
+    workers: int = 1
     # incremental index maintenance
     max_delta: int = 2000
 

@@ -182,3 +182,23 @@ def test_propose_all_and_rebuild_threshold() -> None:
 
 def _fields(doc: OfferDoc) -> dict[str, object]:
     return {name: getattr(doc, name) for name in doc.__dataclass_fields__}
+
+
+def test_forked_workers_give_the_same_proposals(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from matchmaker.matching import index as index_module
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(index_module, "_MIN_NEEDS_PER_WORKER", 1)
+    idx = MatchIndex.build([NATIONAL, REGIONAL, EXPENSIVE, OTHER])
+    idx.upsert(OfferDoc(id="o-delta", title="Lampu jalan LED", description="PJU hemat energi."))
+    needs = [
+        NeedDoc(**{**_fields(NEED), "id": f"n{i}", "province": p})  # type: ignore[arg-type]
+        for i, p in enumerate(["Riau", "Jambi", "Bali", None, "Aceh"])
+    ]
+    one = {k: [p.to_dict() for p in v] for k, v in propose_all(idx, needs, k=3).items()}
+    two = idx.propose_many(needs, k=3, workers=2)
+    assert {k: [p.to_dict() for p in v] for k, v in two.items()} == one
+    assert all(isinstance(p, Proposal) for v in two.values() for p in v)
