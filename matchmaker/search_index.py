@@ -46,6 +46,11 @@ def is_fts_name(name: str | None) -> bool:
     return bool(name) and any(str(name).startswith(fts_table(t)) for t in INDEXED_TABLES)
 
 
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Alembic hook: leave the FTS tables (made by raw DDL) out of schema comparisons."""
+    return not (type_ == "table" and is_fts_name(name))
+
+
 def register(table: Table) -> None:
     """Create the index with the table when ``create_all`` runs on SQLite (tests)."""
     for statement in create_statements(table.name):

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 import matchmaker.models  # noqa: F401
 from matchmaker.db import make_engine
 from matchmaker.migrate import downgrade, upgrade
+from matchmaker.search_index import include_name
 from tests.conftest import fresh_database_url
 
 
@@ -28,7 +29,8 @@ def empty_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 def _pending_changes(engine: Engine) -> list[object]:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                         "include_name": include_name})
         return list(compare_metadata(context, SQLModel.metadata))
 
 
@@ -46,11 +48,50 @@ def test_downgrade_to_base_and_back(empty_engine):
     assert _pending_changes(empty_engine) == []
 
 
-def test_each_step_downgrades_one_revision(empty_engine):
+def _revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def test_every_revision_downgrades_and_upgrades_again(empty_engine):
+    """Walk down one revision at a time to the base, then back up to head."""
     upgrade(empty_engine)
-    before = set(inspect(empty_engine).get_table_names())
-    downgrade(empty_engine, "-1")
-    after = set(inspect(empty_engine).get_table_names())
-    assert after < before, "downgrade -1 removed nothing"
+    head = _revision(empty_engine)
+    seen = [head]
+    while _revision(empty_engine) is not None:
+        downgrade(empty_engine, "-1")
+        assert _revision(empty_engine) not in seen, "downgrade -1 did not move back"
+        seen.append(_revision(empty_engine))
+    assert len(seen) >= 5  # 0001..0005 and the base
     upgrade(empty_engine)
-    assert set(inspect(empty_engine).get_table_names()) == before
+    assert _revision(empty_engine) == head
+    assert _pending_changes(empty_engine) == []
+
+
+def test_migrated_sqlite_keeps_the_search_index_in_step(empty_engine):
+    if empty_engine.dialect.name != "sqlite":
+        pytest.skip("the FTS5 search index exists on SQLite only; PostgreSQL searches with LIKE")
+    from sqlalchemy import text
+
+    upgrade(empty_engine)
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO province(code, name) VALUES ('31', 'DKI Jakarta')"))
+        conn.execute(text("INSERT INTO organization(kind, name, created_at) "
+                          "VALUES ('city', 'Pemkot', '2026-01-01')"))
+        conn.execute(text(
+            "INSERT INTO need(id, organization_id, title, description, dimension, tags, "
+            "unbudgeted, stage, priority, status, search_text, created_at, updated_at, version) "
+            "VALUES (1, 1, 't', 'd', 'living', '[]', 1, 'quick_win', 2, 'open', "
+            "'lampu jalan pintar', '2026-01-01', '2026-01-01', 1)"))
+        conn.execute(text("UPDATE need SET search_text = 'sirene banjir' WHERE id = 1"))
+
+    def hits(word: str) -> list[int]:
+        with empty_engine.connect() as conn:
+            return list(conn.execute(text(
+                "SELECT rowid FROM need_fts WHERE need_fts MATCH :w"), {"w": word}).scalars())
+
+    assert hits("banjir") == [1]
+    assert hits("lampu") == []
+    with empty_engine.begin() as conn:
+        conn.execute(text("DELETE FROM need WHERE id = 1"))
+    assert hits("banjir") == []

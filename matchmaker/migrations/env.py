@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 import matchmaker.models  # noqa: F401  (registers every table)
+from matchmaker import search_index
 from matchmaker.db import make_engine
 
 config = context.config
@@ -24,6 +25,7 @@ def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
         literal_binds=True, render_as_batch=True, compare_type=True,
+        include_name=search_index.include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -33,7 +35,7 @@ def run_migrations_online() -> None:
     with _engine().connect() as connection:
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=True,
-            compare_type=True,
+            compare_type=True, include_name=search_index.include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
