@@ -35,6 +35,44 @@ def _sastrawi() -> _Stemmer:
     return stemmer
 
 
+STEM_TABLE = "sastrawi_stems.txt"  # precomputed Sastrawi stems (see stem_table.py)
+_recorder: set[str] | None = None  # words sent to Sastrawi (stem_table.py collects them)
+
+
+def sastrawi_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("PySastrawi")
+    except PackageNotFoundError:  # pragma: no cover - broken install
+        return "unknown"
+
+
+@lru_cache(maxsize=1)
+def sastrawi_table() -> dict[str, str]:
+    """The shipped word -> Sastrawi stem table of the glossary vocabulary, so loading the
+    glossary does not run the (slow) stemmer on thousands of words. Empty when the table was
+    made with another Sastrawi version than the installed one."""
+    try:
+        text = resources.files(__package__).joinpath(STEM_TABLE).read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):  # pragma: no cover - not shipped
+        return {}
+    header, _, body = text.partition("\n")
+    if header != f"# PySastrawi {sastrawi_version()}":
+        return {}
+    return dict(line.split("\t", 1) for line in body.splitlines() if line)
+
+
+def sastrawi_stem(token: str) -> str:
+    """Sastrawi's stem of one lower-case alphabetic word (the shipped table first)."""
+    if _recorder is not None:
+        _recorder.add(token)
+    hit = sastrawi_table().get(token)
+    if hit is None:
+        hit = _sastrawi().stem(token) or token
+    return hit
+
+
 @lru_cache(maxsize=1)
 def sastrawi_root_words() -> frozenset[str]:
     """The Sastrawi dictionary of Indonesian root words."""
@@ -101,7 +139,7 @@ class Normalizer:
         if token in d.stem_overrides:
             return d.stem_overrides[token]
         token = self._correct(token)
-        stem = _sastrawi().stem(token) or token
+        stem = sastrawi_stem(token)
         if stem in d.stem_overrides:
             return d.stem_overrides[stem]
         if stem == token and token not in self._roots:

@@ -92,3 +92,22 @@ def test_look_alike_programmes_stay_apart() -> None:
     assert "market-levy" in concepts_of("retribusi pasar")
     assert "on-street-parking" in concepts_of("retribusi parkir tepi jalan")
     assert "market-levy" not in concepts_of("retribusi parkir tepi jalan")
+
+
+def test_shipped_sastrawi_stem_table_is_current() -> None:
+    """Regenerate with `python -m matchmaker.matching.stem_table` when this fails."""
+    from matchmaker.matching import stem_table
+
+    assert stem_table.table_path().read_text(encoding="utf-8") == stem_table.compute()
+
+
+def test_stem_table_of_another_sastrawi_version_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matchmaker.matching import normalize
+
+    normalize.sastrawi_table.cache_clear()
+    monkeypatch.setattr(normalize, "sastrawi_version", lambda: "0.0-other")
+    try:
+        assert normalize.sastrawi_table() == {}
+        assert normalize.sastrawi_stem("pemetaan") == normalize._sastrawi().stem("pemetaan")
+    finally:
+        normalize.sastrawi_table.cache_clear()
