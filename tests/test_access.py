@@ -169,3 +169,13 @@ def test_access(client, auth, world, endpoint, role):
 @pytest.mark.parametrize("case", sorted(DRAFT_TABLE))
 def test_access_to_drafts(client, auth, world, case, role):
     _check(client, auth, world, role, DRAFT_TABLE[case])
+
+
+def test_notification_list_names_the_pair(client, auth, world, db):
+    auth.login(world["users"]["city"].email)
+    body = client.get("/notifications/").get_data(as_text=True)
+    from matchmaker.models import Match, Need, Offer
+
+    match = db.get(Match, world["ids"]["match"])
+    assert db.get(Need, match.need_id).title in body
+    assert db.get(Offer, match.offer_id).title in body

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
@@ -17,7 +18,9 @@ from sqlmodel import Session, select
 from matchmaker.db import begin_write, session_scope
 from matchmaker.models import (
     Match,
+    Need,
     Notification,
+    Offer,
     OutboundEmail,
     OutboxStatus,
     Role,
@@ -93,12 +96,25 @@ def unread_count(session: Session, user_id: int) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None))).one())  # type: ignore[union-attr]
 
 
-def for_user(session: Session, user_id: int, limit: int = 100) -> list[Notification]:
-    return list(session.exec(
-        select(Notification).where(Notification.user_id == user_id)
+@dataclass(frozen=True)
+class NotificationRow:
+    notification: Notification
+    need_title: str
+    offer_title: str
+
+
+def for_user(session: Session, user_id: int, limit: int = 100) -> list[NotificationRow]:
+    """The user's latest notifications, each with the titles of the pair it is about."""
+    rows = session.exec(
+        select(Notification, Need.title, Offer.title)
+        .join(Match, Match.id == Notification.match_id)  # type: ignore[arg-type]
+        .join(Need, Need.id == Match.need_id)  # type: ignore[arg-type]
+        .join(Offer, Offer.id == Match.offer_id)  # type: ignore[arg-type]
+        .where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())  # type: ignore[attr-defined,union-attr]
         .limit(limit)
-    ).all())
+    ).all()
+    return [NotificationRow(n, need_title, offer_title) for n, need_title, offer_title in rows]
 
 
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:
