@@ -279,8 +279,9 @@ def test_each_chip_links_to_the_same_query_minus_that_filter(en, db, make):
     named = {"q": "Search: lampu", "dimension": "Dimension: Smart environment",
              "stage": "Stage: Quick win", "province": f"Province: {jabar}",
              "min": next(c for c in chips if c.startswith("From (Rp): ") and "1,000" in c),
-             "max": next(c for c in chips if c.startswith("Up to (Rp): ") and "5,000,000" in c)}
-    assert set(chips) == set(named.values())  # status and sort are not chips
+             "max": next(c for c in chips if c.startswith("Up to (Rp): ") and "5,000,000" in c),
+             "status": "Status: Closed"}
+    assert set(chips) == set(named.values())  # the sort order is not a filter chip
     for name, text in named.items():
         assert chips[text] == {k: v for k, v in args.items() if k != name}, name
 
@@ -364,3 +365,10 @@ def test_demo_seed_fills_the_public_lists_and_is_idempotent(app_ctx, db, en):
     assert second.created == 0 and second.updated == 0
     assert [db.exec(select(func.count()).select_from(m)).one()
             for m in (Need, Offer, Organization, User)] == totals
+
+
+def test_a_chosen_status_is_a_removable_chip(en, make):
+    make.need(title="Need yang sudah ditutup", status="closed")
+    page = en.get("/needs/?status=closed").get_data(as_text=True)
+    assert "Need yang sudah ditutup" in page
+    assert chip_links(page) == {"Status: Closed": {}}

@@ -73,6 +73,8 @@ class ListingQuery:
     def active_filters(self) -> dict[str, str]:
         """Filters shown as removable chips (search term included)."""
         chips = dict(self.filters)
+        if self.status:
+            chips["status"] = self.status
         if self.q:
             chips["q"] = self.q
         return chips
