@@ -81,7 +81,8 @@ class ListingQuery:
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """URL arguments of this query with ``changes`` applied (None removes an argument)."""
-        current: dict[str, Any] = {**self.filters, "q": self.q or None, "sort": self.sort,
+        current: dict[str, Any] = {**self.filters, "q": self.q or None,
+                                   "sort": None if self.sort == "newest" else self.sort,
                                    "status": self.status or None, "page": self.page}
         current.update(changes)
         if "page" not in changes:
