@@ -239,7 +239,7 @@ def test_pagination_total_and_page_links(en, db, make):
     links = page_links(first)
     assert "Previous" not in links and set(links) == {"Next"}
     assert parse_link(links["Next"]) == ("/needs/", {"dimension": "economy", "q": "paged",
-                                                     "sort": "newest", "page": "2"})
+                                                     "page": "2"})  # default sort implied
     second = en.get(links["Next"]).get_data(as_text=True)
     assert "Page 2 of 3" in second and "Paged need 24" in second and "Paged need 44" not in second
     assert set(page_links(second)) == {"Previous", "Next"}
