@@ -221,7 +221,8 @@ class _Block:
     src: list[tuple[Analysis, int]]  # where each offer's analysis lives (explanations)
     widths: tuple[int, int, int]  # concept, stem and head columns
     mat: CSR  # offers x (concepts | stems | head), each part L2-normalised
-    post: CSR  # the same transposed (features x offers), weighted, float32: candidates
+    post: CSR  # the same transposed (features x offers), weighted, float32 (exhaustive)
+    cand: CSR  # post with each feature's list cut to its strongest offers (candidates)
     groups: CSR  # (concepts | stems | head) x 3 indicator
     dim: IntArray
     region_mask: IntArray  # bit per province (see MatchIndex._region_bit)
@@ -367,6 +368,8 @@ class MatchIndex:
         weighted = mat.copy()
         weighted.data = (weighted.data * col_w[weighted.indices]).astype(np.float32)
         post = weighted.T.tocsr()
+        post.sort_indices()
+        cand = _prune_postings(post, cfg.posting_cap)
         group_of = np.concatenate((np.zeros(C), np.ones(V), np.full(C + V, 2))).astype(np.int64)
         groups = sparse.csr_matrix(
             (np.ones(len(group_of)), (np.arange(len(group_of)), group_of)),
@@ -392,6 +395,7 @@ class MatchIndex:
             widths=(C, V, C + V),
             mat=mat,
             post=post,
+            cand=cand,
             groups=groups,
             dim=np.asarray([dims[o.dimension] for o in offers], dtype=np.int64),
             region_mask=np.asarray([m for m, _ in reg], dtype=np.int64),
@@ -655,7 +659,7 @@ class MatchIndex:
                 len(rows),
                 wc + ws + wh,
             )
-            score = qw @ block.post
+            score = qw @ (block.post if exhaustive else block.cand)
             # content alone cannot tell apart the many offers with the same programme: take a
             # wide pool by content, then keep the best `pool` by content + context points
             ni, oi, val = _top_per_row(score, pool * cfg.context_pool_factor, alive)
@@ -982,11 +986,29 @@ def _budget_fit(
 
 def _take(m: CSR, rows: IntArray) -> CSR:
     """m[rows] without scipy's indexing overhead (sorted indices are kept)."""
-    lens = np.diff(m.indptr)[rows]
-    idx = _ranges(m.indptr[rows].astype(np.int64), lens.astype(np.int64))
+    ptr = m.indptr
+    starts = ptr[rows].astype(np.int64)
+    lens = ptr[rows + 1].astype(np.int64) - starts
+    idx = _ranges(starts, lens)
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(lens, out=indptr[1:])
     return _csr_parts(m.data[idx], m.indices[idx], indptr, (len(rows), m.shape[1]))
+
+
+def _prune_postings(post: CSR, cap: int) -> CSR:
+    """Impact-ordered pruning: each feature (row) keeps its `cap` heaviest offers, so that
+    umbrella concepts found in half the corpus do not make every need score every offer."""
+    lengths = np.diff(post.indptr)
+    long = np.flatnonzero(lengths > cap)
+    if cap <= 0 or not len(long):
+        return post
+    keep = np.ones(post.nnz, dtype=bool)
+    for r in long.tolist():
+        s, e = int(post.indptr[r]), int(post.indptr[r + 1])
+        drop = np.argpartition(post.data[s:e], e - s - cap)[: e - s - cap]
+        keep[s + drop] = False
+    rows = np.repeat(np.arange(post.shape[0], dtype=np.int64), lengths)[keep]
+    return _csr(rows, post.indices[keep], post.data[keep], post.shape[0], post.shape[1])
 
 
 def _top_per_row(

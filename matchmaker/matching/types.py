@@ -83,6 +83,7 @@ class EngineConfig:
     concept_feature_weight: float = 3.0
     stem_feature_weight: float = 1.0
     head_feature_weight: float = 1.0  # title + tags
+    posting_cap: int = 2000  # offers kept per feature for candidates, heaviest first (0: all)
     query_max_features: int = 16  # strongest stem features of a need used for retrieval
     max_df: float = 0.005  # stems in > 0.5 % of >= 1000 offers are ignored like stop words
     # re-ranking

@@ -202,3 +202,21 @@ def test_forked_workers_give_the_same_proposals(monkeypatch: pytest.MonkeyPatch)
     two = idx.propose_many(needs, k=3, workers=2)
     assert {k: [p.to_dict() for p in v] for k, v in two.items()} == one
     assert all(isinstance(p, Proposal) for v in two.values() for p in v)
+
+
+def test_prune_postings_keeps_the_heaviest_offers_per_feature() -> None:
+    import numpy as np
+    from scipy import sparse
+
+    from matchmaker.matching.index import _prune_postings
+
+    post = sparse.csr_matrix(
+        np.asarray([[0.1, 0.5, 0.0, 0.3, 0.2], [0.0, 0.4, 0.0, 0.0, 0.0]], dtype=np.float32)
+    )
+    cut = _prune_postings(post, 2)
+    assert cut.toarray().tolist() == [
+        pytest.approx([0.0, 0.5, 0.0, 0.3, 0.0]),
+        pytest.approx([0.0, 0.4, 0.0, 0.0, 0.0]),
+    ]
+    assert cut.has_sorted_indices
+    assert _prune_postings(post, 0) is post
