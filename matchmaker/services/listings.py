@@ -200,6 +200,26 @@ def _text_conditions(session: Session, model: type[Need] | type[Offer], q: str) 
     return conditions
 
 
+def _scope_conditions(model: type[Need] | type[Offer], spec: ListingSpec, query: ListingQuery,
+                      organization_id: int | None) -> list[Any]:
+    """An organisation's own list shows every status it asks for (drafts too); the public
+    list shows only the published statuses, by default the first."""
+    if organization_id is not None:
+        own = [model.organization_id == organization_id]
+        return own + ([model.status == query.status] if query.status else [])
+    return [model.status == (query.status or spec.default_status)]
+
+
+def _fetch(session: Session, base: Any, counted: Any, conditions: list[Any], order: Any,
+           query: ListingQuery) -> tuple[int, Any]:
+    """The total count and the requested page of rows."""
+    total = int(session.exec(counted.where(and_(*conditions))).one())
+    rows = session.exec(
+        base.order_by(*order).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)
+    ).all()
+    return total, rows
+
+
 def _money_conditions(low_col: Any, high_col: Any, filters: Mapping[str, str]) -> list[Any]:
     """Ranges overlapping [min, max]; a range with one missing end ("from Rp X") is open on
     that side, one with neither (price on request, not yet budgeted) matches no money filter."""
@@ -217,13 +237,8 @@ def search_needs(session: Session, query: ListingQuery, *,
                  organization_id: int | None = None) -> Page:
     """Needs matching ``query``; an organisation's own list may include drafts."""
     f = query.filters
-    conditions: list[Any] = _text_conditions(session, Need, query.q)
-    if organization_id is not None:
-        conditions.append(Need.organization_id == organization_id)
-        if query.status:
-            conditions.append(Need.status == query.status)
-    else:
-        conditions.append(Need.status == (query.status or NEEDS.default_status))
+    conditions = [*_text_conditions(session, Need, query.q),
+                  *_scope_conditions(Need, NEEDS, query, organization_id)]
     if "dimension" in f:
         conditions.append(Need.dimension == f["dimension"])
     if "stage" in f:
@@ -253,10 +268,7 @@ def search_needs(session: Session, query: ListingQuery, *,
         counted = counted.join(Organization, Organization.id == Need.organization_id)  # type: ignore[arg-type]
     if "province" in f:
         counted = counted.join(Regency, Regency.code == Organization.regency_code)  # type: ignore[arg-type]
-    total = session.exec(counted.where(and_(*conditions))).one()
-    rows = session.exec(
-        base.order_by(*order).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)
-    ).all()
+    total, rows = _fetch(session, base, counted, conditions, order, query)
     items = [
         {"need": need, "organization_name": org_name, "regency_name": regency_name,
          "province_name": province_name, "province_code": province_code}
@@ -269,13 +281,8 @@ def search_offers(session: Session, query: ListingQuery, *,
                   organization_id: int | None = None) -> Page:
     """Offers matching ``query``; a province filter keeps national offers and those serving it."""
     f = query.filters
-    conditions: list[Any] = _text_conditions(session, Offer, query.q)
-    if organization_id is not None:
-        conditions.append(Offer.organization_id == organization_id)
-        if query.status:
-            conditions.append(Offer.status == query.status)
-    else:
-        conditions.append(Offer.status == (query.status or OFFERS.default_status))
+    conditions = [*_text_conditions(session, Offer, query.q),
+                  *_scope_conditions(Offer, OFFERS, query, organization_id)]
     if "dimension" in f:
         conditions.append(Offer.dimension == f["dimension"])
     if "maturity" in f:
@@ -300,10 +307,8 @@ def search_offers(session: Session, query: ListingQuery, *,
         "price_low": (Offer.price_min.is_(None), Offer.price_min.asc(), Offer.id.desc()),  # type: ignore[union-attr,attr-defined]
         "price_high": (Offer.price_max.is_(None), Offer.price_max.desc(), Offer.id.desc()),  # type: ignore[union-attr,attr-defined]
     }[query.sort]
-    total = session.exec(select(func.count()).select_from(Offer).where(and_(*conditions))).one()
-    rows = session.exec(
-        base.order_by(*order).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)
-    ).all()
+    total, rows = _fetch(session, base, select(func.count()).select_from(Offer), conditions,
+                         order, query)
     offers = [offer for offer, _ in rows]
     regions = region_names(session, [o.id for o in offers if o.id is not None])
     items = [{"offer": offer, "organization_name": org_name,

@@ -3,6 +3,8 @@ timeline, the actions on it, and each party's lists behind the dashboard counts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -21,6 +23,15 @@ def _int_or_none(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
 
 
+def _proposals_page(subject: Any, side: str, rows: list[match_queries.MatchRow]) -> str:
+    """Ranked proposals for one need (city side) or one offer (vendor side)."""
+    return render_template(
+        "matches/proposals.html", subject=subject, side=side, rows=rows,
+        active=[r for r in rows if r.match.state in match_queries.ACTIVE],
+        closed=[r for r in rows if r.match.state in match_queries.CLOSED],
+    )
+
+
 @bp.route("/needs/<int:need_id>/proposals")
 @role_required("city_official", "coordinator")
 def need_proposals(need_id: int) -> ResponseReturnValue:
@@ -28,10 +39,7 @@ def need_proposals(need_id: int) -> ResponseReturnValue:
     need = needs.get_for_viewer(session, need_id, current_user.user)
     if not (current_user.is_coordinator or needs.can_manage(current_user.user, need)):
         abort(403)
-    rows = match_queries.for_need(session, need_id)
-    return render_template("matches/proposals.html", subject=need, side="city", rows=rows,
-                           active=[r for r in rows if r.match.state in match_queries.ACTIVE],
-                           closed=[r for r in rows if r.match.state in match_queries.CLOSED])
+    return _proposals_page(need, "city", match_queries.for_need(session, need_id))
 
 
 @bp.route("/offers/<int:offer_id>/proposals")
@@ -41,10 +49,7 @@ def offer_proposals(offer_id: int) -> ResponseReturnValue:
     offer = offers.get_for_viewer(session, offer_id, current_user.user)
     if not (current_user.is_coordinator or offers.can_manage(current_user.user, offer)):
         abort(403)
-    rows = match_queries.for_offer(session, offer_id)
-    return render_template("matches/proposals.html", subject=offer, side="vendor", rows=rows,
-                           active=[r for r in rows if r.match.state in match_queries.ACTIVE],
-                           closed=[r for r in rows if r.match.state in match_queries.CLOSED])
+    return _proposals_page(offer, "vendor", match_queries.for_offer(session, offer_id))
 
 
 @bp.route("/matches/")
