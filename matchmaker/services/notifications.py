@@ -77,12 +77,28 @@ def notify(session: Session, users: Iterable[User], match: Match, kind: str) -> 
     return count
 
 
+_NAME, _LINK = "\x01name\x01", "\x01link\x01"
+_rendered: dict[tuple[int, str, str], tuple[str, str]] = {}
+
+
+def _email_text(language: str, kind: str) -> tuple[str, str]:
+    """Subject and body of one kind of e-mail in one language, with slots for the name and
+    the link. Rendered once per process: a matching run may queue thousands of e-mails."""
+    key = (id(current_app._get_current_object()), language, kind)  # type: ignore[attr-defined]
+    if key not in _rendered:
+        with force_locale(language):
+            subject = subject_for(kind)
+            body = render_template("email/notification.txt", user={"name": _NAME},
+                                   subject=subject, link=_LINK)
+        _rendered[key] = (f"[Sinergi] {subject}"[:200], body)
+    return _rendered[key]
+
+
 def _email(user: User, match: Match, kind: str) -> OutboundEmail:
-    with force_locale(user.language):
-        subject = subject_for(kind)
-        link = absolute_url("matches.detail", match_id=match.id)
-        body = render_template("email/notification.txt", user=user, subject=subject, link=link)
-    return OutboundEmail(to=user.email, subject=f"[Sinergi] {subject}"[:200], body=body)
+    subject, body = _email_text(user.language, kind)
+    link = absolute_url("matches.detail", match_id=match.id)
+    return OutboundEmail(to=user.email, subject=subject,
+                         body=body.replace(_NAME, user.name).replace(_LINK, link))
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
