@@ -93,6 +93,7 @@ class Lexicon:
         )
         self.phrase_cids = np.asarray([c for cs in cids_list for c in cs], dtype=np.int64)
         self.phrase_cid_lists = cids_list
+        self._pc_keys: IntArray | None = None
         self.first_mask = np.zeros(len(self.stem_strs) + 1, dtype=bool)
         for s in self.phrase_seqs:
             self.first_mask[s[0]] = True
@@ -104,6 +105,15 @@ class Lexicon:
                 if len(sel):
                     order = np.argsort(hashes[m - 1][sel], kind="stable")
                     self.tables[m] = (hashes[m - 1][sel][order], sel[order])
+
+    def phrase_concept_keys(self) -> IntArray:
+        """Sorted ``phrase * n_concepts + concept`` of every phrase naming a concept."""
+        if self._pc_keys is None:
+            nc = max(self.n_concepts, 1)
+            counts = np.diff(self.phrase_cid_ptr)
+            phrase = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+            self._pc_keys = np.unique(phrase * nc + self.phrase_cids)
+        return self._pc_keys
 
     @staticmethod
     def _hash_rows(windows: IntArray) -> list[npt.NDArray[np.uint64]]:
@@ -262,6 +272,51 @@ class Analysis:
                         terms.append(surface)
             j += c
             cache[r] = {k: tuple(v) for k, v in found.items()}
+
+    def terms_for(self, rows: IntArray, cids: IntArray) -> list[tuple[str, ...]]:
+        """For each (row, concept id) pair, ``concept_terms(row)[concept]`` (or ``()``),
+        computed only from the phrase matches of that concept (no per-row dictionaries)."""
+        n = len(rows)
+        if not n:
+            return []
+        lx = self.lexicon
+        nc = max(lx.n_concepts, 1)
+        keyset = lx.phrase_concept_keys()
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = self.match_ptr[rows]
+        counts = self.match_ptr[rows + 1] - starts
+        idx = _ranges(starts, counts)
+        pair = np.repeat(np.arange(n, dtype=np.int64), counts)
+        key = self.match_phrase[idx] * nc + np.repeat(np.asarray(cids, dtype=np.int64), counts)
+        at = np.minimum(np.searchsorted(keyset, key), max(len(keyset) - 1, 0))
+        ok = keyset[at] == key if len(keyset) else np.zeros(len(key), dtype=bool)
+        idx, pair = idx[ok], pair[ok]
+        surf, seq_surface = self.surfaces, self.seq_surface
+        pos = self.match_pos[idx]
+        mlen = self.match_len[idx]
+        # one-word surfaces repeated within a pair are dropped before the Python loop
+        sid = np.where(mlen == 1, seq_surface[pos], -1 - np.arange(len(idx), dtype=np.int64))
+        order = np.lexsort((np.arange(len(idx)), sid, pair))
+        dup = np.zeros(len(idx), dtype=bool)
+        if len(order) > 1:
+            same = (pair[order[1:]] == pair[order[:-1]]) & (sid[order[1:]] == sid[order[:-1]])
+            dup[order[1:][same]] = True
+        keep = ~dup
+        pair, pos, mlen, sid = pair[keep], pos[keep], mlen[keep], sid[keep]
+        pos_l = pos.tolist()
+        len_l = mlen.tolist()
+        sid_l = sid.tolist()
+        found: list[list[str]] = [[] for _ in range(n)]
+        for p, p0, m, si in zip(pair.tolist(), pos_l, len_l, sid_l, strict=True):
+            if m == 1:
+                surface = surf[si]
+            else:
+                ids = seq_surface[p0 : p0 + m].tolist()
+                surface = " ".join(dict.fromkeys([surf[i] for i in ids]))
+            terms = found[p]
+            if surface not in terms:
+                terms.append(surface)
+        return [tuple(t) for t in found]
 
     def concept_terms(self, row: int) -> dict[str, tuple[str, ...]]:
         """Direct concepts -> surface phrases, in order of appearance."""

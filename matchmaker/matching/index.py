@@ -242,15 +242,6 @@ def _ones(m: CSR) -> CSR:
     return out
 
 
-def _by_analysis(
-    src: Sequence[tuple[Analysis, int]],
-) -> list[tuple[Analysis, list[int]]]:
-    groups: dict[int, tuple[Analysis, list[int]]] = {}
-    for a, r in src:
-        groups.setdefault(id(a), (a, []))[1].append(r)
-    return list(groups.values())
-
-
 def _fuzzy_texts(src: Sequence[tuple[Analysis, int]]) -> list[str]:
     """The fuzzy-comparison text of each offer, computed per analysis in bulk."""
     out = [""] * len(src)
@@ -742,14 +733,28 @@ class MatchIndex:
             cids = first.indices[c_ord].tolist()
             c_ptr = first.indptr.tolist()
             has = np.flatnonzero(np.diff(first.indptr)).tolist()
-            offer_src = [block.src[o] for o in po[has].tolist()]
-            for a2, rws in _by_analysis(offer_src):
-                a2.prefetch_terms(np.asarray(rws, dtype=np.int64))
-            for q, (oa, orow) in zip(has, offer_src, strict=True):
+            # offer-side terms only for the shared (offer, concept) pairs
+            cnt = np.diff(first.indptr)
+            p_q = np.repeat(np.arange(len(at), dtype=np.int64), cnt)
+            p_src = [block.src[o] for o in po[p_q].tolist()]
+            ot_all: list[tuple[str, ...]] = [()] * len(p_q)
+            c_arr = np.asarray(cids, dtype=np.int64)
+            groups: dict[int, tuple[Analysis, list[int], list[int]]] = {}
+            for e, (oa, orow) in enumerate(p_src):
+                g = groups.setdefault(id(oa), (oa, [], []))
+                g[1].append(e)
+                g[2].append(orow)
+            for oa, es, orows in groups.values():
+                e_arr = np.asarray(es, dtype=np.int64)
+                got = oa.terms_for(np.asarray(orows, dtype=np.int64), c_arr[e_arr])
+                for e, t in zip(es, got, strict=True):
+                    ot_all[e] = t
+            for q in has:
                 nt = need_terms[int(pn[q])]
-                ot = oa.concept_terms(orow)
+                lo_q, hi_q = c_ptr[q], c_ptr[q + 1]
                 shared[int(at[q])] = tuple(
-                    (keys[c], nt[keys[c]], ot[keys[c]]) for c in cids[c_ptr[q] : c_ptr[q + 1]]
+                    (keys[c], nt[keys[c]], ot_all[e])
+                    for c, e in zip(cids[lo_q:hi_q], range(lo_q, hi_q), strict=True)
                 )
         result: dict[str, list[_Raw]] = {}
         bounds = np.searchsorted(s_ni, np.arange(len(part) + 1)).tolist()
@@ -828,10 +833,7 @@ class MatchIndex:
         maturity = np.where(known, fit, cfg.maturity_unknown)
         context = w.dimension * dim + w.region * served + w.budget * budget + w.maturity * maturity
         estimate = (w.text + w.concepts + w.tags) * content + gate * context
-        order = np.lexsort((-estimate, ni))
-        starts = np.searchsorted(ni[order], ni[order], side="left")
-        keep = order[np.arange(len(order)) - starts < pool]
-        keep.sort()
+        keep = _top_mask(ni, estimate, len(needs), pool)
         return ni[keep], oi[keep]
 
     def _rank_idf(self) -> FloatArray:
@@ -1011,33 +1013,39 @@ def _prune_postings(post: CSR, cap: int) -> CSR:
     return _csr(rows, post.indices[keep], post.data[keep], post.shape[0], post.shape[1])
 
 
+def _top_mask(
+    rows: IntArray, vals: npt.NDArray[Any], n_rows: int, pool: int, bins: int = 2048
+) -> npt.NDArray[np.bool_]:
+    """Entries among the `pool` best of their row, without sorting: values are binned, and
+    each row keeps every bin from its best down to the one that reaches `pool` entries (so
+    ties at the edge are kept: a few more than `pool`, never fewer)."""
+    if not len(vals):
+        return np.zeros(0, dtype=bool)
+    v = np.asarray(vals, dtype=np.float64)
+    lo, hi = float(v.min()), float(v.max())
+    scale = (bins - 1) / (hi - lo) if hi > lo else 0.0
+    b = ((v - lo) * scale).astype(np.int64)
+    counts = np.bincount(rows * bins + b, minlength=n_rows * bins).reshape(n_rows, bins)
+    above = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]  # entries in bin >= j
+    thr = np.maximum((above >= pool).sum(axis=1) - 1, 0)
+    out: npt.NDArray[np.bool_] = b >= thr[rows]
+    return out
+
+
 def _top_per_row(
     score: CSR, pool: int, alive: npt.NDArray[np.bool_] | None
 ) -> tuple[IntArray, IntArray, npt.NDArray[Any]]:
-    """(row, column, value) of the `pool` best positive entries of each row."""
+    """(row, column, value) of (about) the `pool` best positive entries of each row, in row
+    order; ties at a row's edge may add a few."""
     data, indices, indptr = score.data, score.indices, score.indptr
     if alive is not None and not alive.all():
         data = np.where(alive[indices], data, 0)
     lengths = np.diff(indptr)
-    if int(lengths.max(initial=0)) <= pool:
-        ok = data > 0
-        rows = np.repeat(np.arange(score.shape[0], dtype=np.int64), lengths)
-        return rows[ok], indices[ok].astype(np.int64), data[ok]
-    sel_rows: list[IntArray] = []
-    sel_cols: list[IntArray] = []
-    sel_vals: list[npt.NDArray[Any]] = []
-    for i in range(score.shape[0]):
-        s, e = int(indptr[i]), int(indptr[i + 1])
-        d, c = data[s:e], indices[s:e]
-        if e - s > pool:
-            top = np.argpartition(-d, pool - 1)[:pool]
-            d, c = d[top], c[top]
-        pos = d > 0
-        c, d = c[pos], d[pos]
-        sel_rows.append(np.full(len(c), i, dtype=np.int64))
-        sel_cols.append(c.astype(np.int64))
-        sel_vals.append(d)
-    return np.concatenate(sel_rows), np.concatenate(sel_cols), np.concatenate(sel_vals)
+    rows = np.repeat(np.arange(score.shape[0], dtype=np.int64), lengths)
+    ok = data > 0
+    if int(lengths.max(initial=0)) > pool:
+        ok &= _top_mask(rows, data, score.shape[0], pool)
+    return rows[ok], indices[ok].astype(np.int64), data[ok]
 
 
 _FLAG_NAMES = (

@@ -220,3 +220,31 @@ def test_prune_postings_keeps_the_heaviest_offers_per_feature() -> None:
     ]
     assert cut.has_sorted_indices
     assert _prune_postings(post, 0) is post
+
+
+def test_top_mask_keeps_at_least_pool_best_per_row() -> None:
+    import numpy as np
+
+    from matchmaker.matching.index import _top_mask
+
+    rng = np.random.default_rng(0)
+    rows = np.repeat(np.arange(5), [50, 3, 0, 200, 10])
+    vals = rng.random(len(rows))
+    vals[rows == 4] = 0.5  # all tied
+    keep = _top_mask(rows, vals, 5, 8)
+    for r in range(5):
+        v, k = vals[rows == r], keep[rows == r]
+        assert k.sum() >= min(8, len(v))
+        if len(v):
+            best = np.sort(v)[::-1][: min(8, len(v))]
+            assert set(best) <= set(v[k])  # the true top 8 are always kept
+            assert k.sum() <= max(8, len(v) // 4) or r == 4
+
+
+def test_offer_terms_of_shared_concepts_match_the_per_row_reference(index: MatchIndex) -> None:
+    for props in index.propose_many([NEED], k=10).values():
+        for p in props:
+            a, row = index._loc[p.offer_id]
+            terms = a.concept_terms(row)
+            for cm in p.shared_concepts:
+                assert cm.offer_terms == terms[cm.concept_id]
