@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from matchmaker import matching
 from matchmaker.models import (
@@ -65,9 +65,9 @@ def bump_offer(session: Session, offer_id: int) -> int:
     """Record that ``offer_id`` changed (inside the caller's write transaction)."""
     state = _state(session)
     result = session.execute(
-        update(EngineState).where(EngineState.id == 1)  # type: ignore[arg-type]
-        .values(offer_seq=EngineState.offer_seq + 1)
-        .returning(EngineState.offer_seq)
+        update(EngineState).where(col(EngineState.id) == 1)
+        .values(offer_seq=col(EngineState.offer_seq) + 1)
+        .returning(col(EngineState.offer_seq))
     )
     seq = int(result.scalar_one())
     session.execute(update(Offer).where(Offer.id == offer_id).values(index_seq=seq))  # type: ignore[arg-type]
@@ -87,9 +87,9 @@ def offer_docs(session: Session, offers: list[Offer]) -> list[matching.OfferDoc]
         ).all():
             regions.setdefault(offer_id, []).append(name)
         org_ids = {o.organization_id for o in offers}
-        org_names = dict(session.exec(
-            select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))  # type: ignore[union-attr]
-        ).all())
+        org_names = {org_id: name for org_id, name in session.exec(
+            select(Organization.id, Organization.name).where(col(Organization.id).in_(org_ids))
+        ).all() if org_id is not None}
     return [
         matching.OfferDoc(
             id=str(o.id), title=o.title, description=o.description, tags=tuple(o.tags),
@@ -112,7 +112,8 @@ def need_docs(session: Session, needs: list[Need]) -> list[matching.NeedDoc]:
             .join(Province, Province.code == Regency.province_code, isouter=True)  # type: ignore[arg-type]
             .where(Organization.id.in_(org_ids))  # type: ignore[union-attr]
         ).all():
-            places[org_id] = (regency_name, province_name)
+            if org_id is not None:
+                places[org_id] = (regency_name, province_name)
     return [
         matching.NeedDoc(
             id=str(n.id), title=n.title, description=n.description, tags=tuple(n.tags),
@@ -133,7 +134,7 @@ def current_index(session: Session) -> matching.MatchIndex:
     # the stamp must come from the database, not from what a long-lived session loaded earlier
     state = session.get(EngineState, 1, populate_existing=True)
     epoch, seq = (state.epoch, state.offer_seq) if state else ("", 0)
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     with _lock:
         cached = _cache.get(key)
         if cached is None or cached.epoch != epoch or cached.seq > seq:

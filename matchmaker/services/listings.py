@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, literal_column, or_, text
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from matchmaker import search_index
 from matchmaker.models import (
@@ -183,7 +184,7 @@ def _text_conditions(session: Session, model: type[Need] | type[Offer], q: str) 
     """Every term must occur. On SQLite the FTS5 index finds candidate rows by word; a term
     with punctuation is then also checked as a literal substring (``100%``, ``sensor_ph``)."""
     use_fts = session.get_bind().dialect.name == "sqlite"
-    table = model.__tablename__  # type: ignore[attr-defined]
+    table = model.__tablename__
     conditions: list[Any] = []
     for term in search_terms(q):
         phrase = _fts_phrase(term) if use_fts else None
@@ -214,7 +215,7 @@ def _fetch(session: Session, base: Any, counted: Any, conditions: list[Any], ord
            query: ListingQuery) -> tuple[int, Any]:
     """The total count and the requested page of rows."""
     total = int(session.exec(counted.where(and_(*conditions))).one())
-    rows = session.exec(
+    rows = session.execute(
         base.order_by(*order).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)
     ).all()
     return total, rows
@@ -250,16 +251,19 @@ def search_needs(session: Session, query: ListingQuery, *,
     conditions += _money_conditions(Need.budget_min, Need.budget_max, f)
 
     base = (
-        select(Need, Organization.name, Regency.name, Province.name, Province.code)
-        .join(Organization, Organization.id == Need.organization_id)  # type: ignore[arg-type]
-        .join(Regency, Regency.code == Organization.regency_code, isouter=True)  # type: ignore[arg-type]
-        .join(Province, Province.code == Regency.province_code, isouter=True)  # type: ignore[arg-type]
+        sa_select(Need, col(Organization.name), col(Regency.name), col(Province.name),
+                  col(Province.code))
+        .join(Organization, col(Organization.id) == col(Need.organization_id))
+        .join(Regency, col(Regency.code) == col(Organization.regency_code), isouter=True)
+        .join(Province, col(Province.code) == col(Regency.province_code), isouter=True)
         .where(and_(*conditions))
     )
     order = {
-        "newest": (Need.created_at.desc(), Need.id.desc()),  # type: ignore[attr-defined,union-attr]
-        "deadline": (Need.target_date.is_(None), Need.target_date.asc(), Need.id.desc()),  # type: ignore[union-attr,attr-defined]
-        "budget": (Need.budget_max.is_(None), Need.budget_max.desc(), Need.id.desc()),  # type: ignore[union-attr,attr-defined]
+        "newest": (col(Need.created_at).desc(), col(Need.id).desc()),
+        "deadline": (col(Need.target_date).is_(None), col(Need.target_date).asc(),
+                     col(Need.id).desc()),
+        "budget": (col(Need.budget_max).is_(None), col(Need.budget_max).desc(),
+                   col(Need.id).desc()),
     }[query.sort]
     # Count without the wide columns and without joins no filter needs (every need has an
     # organisation), so a plain list is counted from the status index alone.
@@ -292,20 +296,22 @@ def search_offers(session: Session, query: ListingQuery, *,
         regency = session.get(Regency, f["regency"])
         province = regency.province_code if regency else province
     if province:
-        serves = exists().where(OfferRegion.offer_id == Offer.id,
-                                OfferRegion.province_code == province)
+        serves = exists().where(col(OfferRegion.offer_id) == col(Offer.id),
+                                col(OfferRegion.province_code) == province)
         conditions.append(or_(Offer.national.is_(True), serves))  # type: ignore[attr-defined]
     conditions += _money_conditions(Offer.price_min, Offer.price_max, f)
 
     base = (
-        select(Offer, Organization.name)
-        .join(Organization, Organization.id == Offer.organization_id)  # type: ignore[arg-type]
+        sa_select(Offer, col(Organization.name))
+        .join(Organization, col(Organization.id) == col(Offer.organization_id))
         .where(and_(*conditions))
     )
     order = {
-        "newest": (Offer.created_at.desc(), Offer.id.desc()),  # type: ignore[attr-defined,union-attr]
-        "price_low": (Offer.price_min.is_(None), Offer.price_min.asc(), Offer.id.desc()),  # type: ignore[union-attr,attr-defined]
-        "price_high": (Offer.price_max.is_(None), Offer.price_max.desc(), Offer.id.desc()),  # type: ignore[union-attr,attr-defined]
+        "newest": (col(Offer.created_at).desc(), col(Offer.id).desc()),
+        "price_low": (col(Offer.price_min).is_(None), col(Offer.price_min).asc(),
+                      col(Offer.id).desc()),
+        "price_high": (col(Offer.price_max).is_(None), col(Offer.price_max).desc(),
+                       col(Offer.id).desc()),
     }[query.sort]
     total, rows = _fetch(session, base, select(func.count()).select_from(Offer), conditions,
                          order, query)

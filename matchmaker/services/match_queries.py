@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from matchmaker.models import (
     Decision,
@@ -43,14 +44,14 @@ def _rows(
     city = Organization.__table__.alias("city_org")  # type: ignore[attr-defined]
     vendor = Organization.__table__.alias("vendor_org")  # type: ignore[attr-defined]
     query = (
-        select(Match, Need, Offer, city.c.name, Province.name, Province.code, vendor.c.name,
-               Regency.name)
-        .join(Need, Need.id == Match.need_id)  # type: ignore[arg-type]
-        .join(Offer, Offer.id == Match.offer_id)  # type: ignore[arg-type]
+        sa_select(Match, Need, Offer, city.c.name, col(Province.name), col(Province.code),
+                  vendor.c.name, col(Regency.name))
+        .join(Need, col(Need.id) == col(Match.need_id))
+        .join(Offer, col(Offer.id) == col(Match.offer_id))
         .join(city, city.c.id == Need.organization_id)
         .join(vendor, vendor.c.id == Offer.organization_id)
-        .join(Regency, Regency.code == city.c.regency_code, isouter=True)  # type: ignore[arg-type]
-        .join(Province, Province.code == Regency.province_code, isouter=True)  # type: ignore[arg-type]
+        .join(Regency, col(Regency.code) == city.c.regency_code, isouter=True)
+        .join(Province, col(Province.code) == col(Regency.province_code), isouter=True)
         .where(*conditions)
         .order_by(*(order if order is not None else (Match.score.desc(), Match.id)))  # type: ignore[attr-defined]
         .limit(limit)
@@ -60,7 +61,7 @@ def _rows(
                  province_name=province_name, province_code=province_code,
                  vendor_name=vendor_name)
         for m, n, o, city_name, province_name, province_code, vendor_name, regency_name
-        in session.exec(query).all()
+        in session.execute(query).all()
     ]
 
 
@@ -170,8 +171,8 @@ def contacts(session: Session, row: MatchRow) -> dict[str, Any]:
     city = session.get(Organization, row.need.organization_id)
     vendor = session.get(Organization, row.offer.organization_id)
     people = session.exec(select(User).where(
-        or_(User.organization_id == row.need.organization_id,
-            User.organization_id == row.offer.organization_id),
+        or_(col(User.organization_id) == row.need.organization_id,
+            col(User.organization_id) == row.offer.organization_id),
         User.status == "active")).all()
     return {
         "city": city, "vendor": vendor,

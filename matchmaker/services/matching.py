@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import text, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from matchmaker import matching
 from matchmaker.db import begin_write
@@ -234,7 +234,7 @@ def rematch_all(session: Session) -> RunReport:
     _begin_run(session)
     dead = select(Match).join(Need).join(Offer).where(
         Match.state == MatchState.PROPOSED,
-        (Need.status != NeedStatus.OPEN) | (Offer.status != OfferStatus.PUBLISHED),  # type: ignore[operator]
+        (col(Need.status) != NeedStatus.OPEN) | (col(Offer.status) != OfferStatus.PUBLISHED),
     )
     for match in session.exec(dead).all():
         if not match.touched:

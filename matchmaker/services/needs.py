@@ -73,8 +73,10 @@ def new_need(session: Session, organization_id: int, data: NeedInput, status: st
              created_by_id: int | None = None) -> Need:
     """Add a need row built from validated input (the caller commits)."""
     values = _values(data)
-    need = Need(**values, organization_id=organization_id, created_by_id=created_by_id,
-                status=status, search_text=_search_text(session, values, organization_id))
+    need = Need.model_validate({
+        **values, "organization_id": organization_id, "created_by_id": created_by_id,
+        "status": status, "search_text": _search_text(session, values, organization_id),
+    })
     session.add(need)
     session.flush()
     return need

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_mailman import EmailMessage
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from matchmaker import labels
 from matchmaker.db import begin_write, session_scope
 from matchmaker.models import (
     Match,
@@ -38,18 +38,8 @@ KINDS = ("proposed", "city_accepted", "vendor_accepted", "city_declined", "vendo
 
 
 def subject_for(kind: str) -> str:
-    subjects = {
-        "proposed": _("New partnership proposal"),
-        "city_accepted": _("The city accepted a proposal"),
-        "vendor_accepted": _("The vendor accepted a proposal"),
-        "city_declined": _("The city declined a proposal"),
-        "vendor_declined": _("The vendor declined a proposal"),
-        "confirmed": _("A match is confirmed by both sides and waits for approval"),
-        "approved": _("A partnership has been approved"),
-        "rejected": _("A match was rejected by the coordinators"),
-        "withdrawn": _("A match was withdrawn"),
-    }
-    return subjects.get(kind, kind)
+    """The notification's title in the current language (also the e-mail subject)."""
+    return str(labels.NOTIFICATIONS.get(kind, kind))
 
 
 def staff(session: Session, organization_id: int, role: Role) -> list[User]:

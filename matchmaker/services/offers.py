@@ -88,8 +88,10 @@ def new_offer(session: Session, organization_id: int, data: OfferInput, status: 
     """Add an offer row (and its served provinces) from validated input; the caller commits."""
     regions = _checked_regions(session, data.regions)
     values = _values(data)
-    offer = Offer(**values, organization_id=organization_id, created_by_id=created_by_id,
-                  status=status, search_text=_search_text(session, values, organization_id))
+    offer = Offer.model_validate({
+        **values, "organization_id": organization_id, "created_by_id": created_by_id,
+        "status": status, "search_text": _search_text(session, values, organization_id),
+    })
     session.add(offer)
     session.flush()
     assert offer.id is not None
@@ -132,7 +134,7 @@ def get_for_viewer(session: Session, offer_id: int, viewer: User | None) -> Offe
 def region_codes(session: Session, offer_id: int) -> list[str]:
     return list(session.exec(
         select(OfferRegion.province_code).where(OfferRegion.offer_id == offer_id)
-        .order_by(OfferRegion.province_code)  # type: ignore[arg-type]
+        .order_by(OfferRegion.province_code)
     ).all())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import func, update
@@ -53,8 +53,14 @@ def can_view(user: User | None, posting: Need | Offer, kind: PostingKind) -> boo
     return user.is_coordinator or can_manage(user, posting, kind)
 
 
+def _get(session: Session, kind: PostingKind, posting_id: int, *,
+         fresh: bool = False) -> Need | Offer | None:
+    return cast(Need | Offer | None,
+                session.get(kind.model, posting_id, populate_existing=fresh))
+
+
 def get_visible(session: Session, kind: PostingKind, posting_id: int, viewer: User | None) -> Any:
-    posting = session.get(kind.model, posting_id)
+    posting = _get(session, kind, posting_id)
     if posting is None or not can_view(viewer, posting, kind):
         raise NotFound(_("We could not find this item."))
     return posting
@@ -62,7 +68,7 @@ def get_visible(session: Session, kind: PostingKind, posting_id: int, viewer: Us
 
 def get_manageable(session: Session, kind: PostingKind, posting_id: int, actor: User) -> Any:
     """The posting ``actor`` may change: 404 if they cannot see it, 403 if not theirs."""
-    posting = session.get(kind.model, posting_id, populate_existing=True)
+    posting = _get(session, kind, posting_id, fresh=True)
     if posting is None or not can_view(actor, posting, kind):
         raise NotFound(_("We could not find this item."))
     if not can_manage(actor, posting, kind):
@@ -95,7 +101,7 @@ def apply_edit(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        current = session.get(model, posting.id, populate_existing=True)
+        current = _get(session, kind, posting.id, fresh=True)
         raise Conflict(
             _("Someone else saved a change to this item while you were editing. "
               "Their version is shown below; your text is kept in the form."),
@@ -122,7 +128,7 @@ def change_status(
         values[stamp_field] = utcnow()
     result = session.execute(
         update(model)
-        .where(model.id == posting.id, model.status == posting.status)  # type: ignore[arg-type]
+        .where(model.id == posting.id, model.status == posting.status)
         .values(**values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
