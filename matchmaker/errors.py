@@ -93,6 +93,17 @@ def error_response(
     return response
 
 
+def _end_request_transaction() -> None:
+    """An error answer commits nothing: end the request's transaction first, so its write
+    lock (SQLite ``BEGIN IMMEDIATE``) is not held while the error is audited and rendered."""
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection must not hide the real error
+            log.exception("Rolling back the request's transaction failed")
+
+
 def _audit_denied() -> None:
     """Record a refused request (ASVS V7.1) in its own transaction; never raises."""
     try:
@@ -112,6 +123,7 @@ def _audit_denied() -> None:
 
 def _handle_http(exc: HTTPException) -> Response:
     status = exc.code or 500
+    _end_request_transaction()
     if status == 403:
         _audit_denied()
     level = logging.WARNING if status < 500 else logging.ERROR
@@ -131,6 +143,7 @@ def _handle_http(exc: HTTPException) -> Response:
 
 
 def _handle_domain(exc: DomainError) -> Response:
+    _end_request_transaction()
     if exc.status_code == 403:
         _audit_denied()
     log.info("%s on %s %s: %s [request_id=%s]", type(exc).__name__, request.method,
@@ -143,6 +156,7 @@ def _handle_unexpected(exc: Exception) -> Response:
         return _handle_http(exc)
     log.exception("Unhandled error on %s %s [request_id=%s]", request.method, request.path,
                   request_id())
+    _end_request_transaction()
     return error_response(500)
 
 

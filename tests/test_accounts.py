@@ -412,3 +412,19 @@ def test_login_of_a_rejected_account_tells_the_reason(client, auth, make, db):
     assert "Bukan perusahaan terdaftar" in body
     wrong = auth.login(user.email, "not-the-password").get_data(as_text=True)
     assert "Bukan perusahaan terdaftar" not in wrong
+
+
+def test_a_refused_write_is_audited_too(client, auth, make, db):
+    """The refusal ends the request's write transaction before auditing (SQLite would
+    otherwise wait on its own lock and lose the audit row)."""
+    from sqlmodel import select
+
+    from matchmaker.models import AuditEvent, Organization
+
+    owner, other = make.user("city_official"), make.user("city_official")
+    need = make.need(db.get(Organization, owner.organization_id))
+    auth.login(other.email)
+    assert client.post(f"/needs/{need.id}/close").status_code == 403
+    db.commit()
+    rows = db.exec(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
+    assert [(r.actor_id, r.target) for r in rows] == [(other.id, f"POST /needs/{need.id}/close")]
