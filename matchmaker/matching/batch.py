@@ -208,6 +208,7 @@ class Analysis:
         self._fuzzy: list[str | None] = [None] * n_docs
         self._terms: list[dict[str, tuple[str, ...]] | None] = [None] * n_docs
         self._stem_sets: list[frozenset[int] | None] = [None] * n_docs
+        self._joined: dict[int, str] = {}  # multi-word surface (terms_for) by sequence hash
 
     # -- lazy, per document (explanations and fuzzy comparison) ------------------------------
     def fuzzy_text(self, row: int) -> str:
@@ -294,8 +295,19 @@ class Analysis:
         surf, seq_surface = self.surfaces, self.seq_surface
         pos = self.match_pos[idx]
         mlen = self.match_len[idx]
-        # one-word surfaces repeated within a pair are dropped before the Python loop
-        sid = np.where(mlen == 1, seq_surface[pos], -1 - np.arange(len(idx), dtype=np.int64))
+        # surfaces repeated within a pair are dropped before the Python loop: one-word ones by
+        # surface id, longer ones by a hash of their surface-id sequence (negative keys)
+        sid = seq_surface[pos].astype(np.int64)
+        multi = np.flatnonzero(mlen > 1)
+        if len(multi):
+            h = np.zeros(len(multi), dtype=np.uint64)
+            m_pos, m_len = pos[multi], mlen[multi]
+            last = len(seq_surface) - 1
+            with np.errstate(over="ignore"):
+                for j in range(int(m_len.max())):
+                    at_j = seq_surface[np.minimum(m_pos + j, last)].astype(np.int64) + 1
+                    h = h * _HASH_MUL + np.where(j < m_len, at_j, 0).astype(np.uint64)
+            sid[multi] = -1 - (h >> np.uint64(2)).astype(np.int64)
         order = np.lexsort((np.arange(len(idx)), sid, pair))
         dup = np.zeros(len(idx), dtype=bool)
         if len(order) > 1:
@@ -307,12 +319,16 @@ class Analysis:
         len_l = mlen.tolist()
         sid_l = sid.tolist()
         found: list[list[str]] = [[] for _ in range(n)]
+        joined = self._joined
         for p, p0, m, si in zip(pair.tolist(), pos_l, len_l, sid_l, strict=True):
             if m == 1:
                 surface = surf[si]
             else:
-                ids = seq_surface[p0 : p0 + m].tolist()
-                surface = " ".join(dict.fromkeys([surf[i] for i in ids]))
+                got = joined.get(si)
+                if got is None:
+                    ids = seq_surface[p0 : p0 + m].tolist()
+                    got = joined[si] = " ".join(dict.fromkeys([surf[i] for i in ids]))
+                surface = got
             terms = found[p]
             if surface not in terms:
                 terms.append(surface)
