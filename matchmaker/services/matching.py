@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import text, update
+from sqlalchemy import insert, text, update
 from sqlmodel import Session, col, select
 
 from matchmaker import matching
@@ -82,11 +82,37 @@ def _staff(session: Session, cache: StaffCache, organization_id: int, role: Role
     return cache[key]
 
 
-def _notify_new(session: Session, match: Match, need: Need, offer: Offer,
-                cache: StaffCache) -> int:
-    users = [*_staff(session, cache, need.organization_id, Role.CITY_OFFICIAL),
-             *_staff(session, cache, offer.organization_id, Role.VENDOR)]
-    return notifications.notify(session, users, match, "proposed")
+def _insert_new(
+    session: Session, need: Need, new: list[tuple[int, matching.Proposal]],
+    offers: dict[int, Offer], report: RunReport, cache: StaffCache, glossary_version: str,
+) -> None:
+    """Store a need's new pairs, their first events and notifications in bulk INSERTs
+    (building ORM objects one by one cost milliseconds per proposal)."""
+    _, _, notify_min = _settings()
+    now = utcnow()
+    rows = [{
+        "need_id": need.id, "offer_id": offer_id, "state": MatchState.PROPOSED.value,
+        "city_decision": None, "vendor_decision": None, "score": round(p.score, 2),
+        "components": {k: round(v, 2) for k, v in p.components.items()},
+        "explanation": p.to_dict(), "engine_version": matching.ENGINE_VERSION,
+        "glossary_version": glossary_version, "reason": None, "last_actor_side": ENGINE,
+        "created_at": now, "updated_at": now, "version": 1,
+    } for offer_id, p in new]
+    stored = session.execute(
+        insert(Match).returning(col(Match.id), col(Match.offer_id), col(Match.score)), rows
+    ).all()
+    session.execute(insert(MatchEvent), [{
+        "match_id": match_id, "at": now, "actor_id": None, "actor_side": ENGINE,
+        "action": "propose", "from_state": None, "to_state": MatchState.PROPOSED.value,
+        "reason": None} for match_id, _, _ in stored])
+    report.proposed += len(stored)
+    told = []
+    for match_id, offer_id, score in stored:
+        if score >= notify_min and offer_id in offers:
+            users = [*_staff(session, cache, need.organization_id, Role.CITY_OFFICIAL),
+                     *_staff(session, cache, offers[offer_id].organization_id, Role.VENDOR)]
+            told.append((users, match_id, "proposed"))
+    report.notified += notifications.notify_many(session, told)
 
 
 def _withdraw(session: Session, match: Match, reason: str, report: RunReport) -> None:
@@ -112,18 +138,13 @@ def _persist(
     wanted = {int(p.offer_id): p for p in proposals if p.score >= min_score}
     existing = {m.offer_id: m for m in session.exec(
         select(Match).where(Match.need_id == need.id)).all()}
-    new: list[Match] = []
+    new: list[tuple[int, matching.Proposal]] = []
     for offer_id, proposal in wanted.items():
         if only_offer is not None and offer_id != only_offer:
             continue
         match = existing.get(offer_id)
         if match is None:
-            assert need.id is not None
-            match = Match(need_id=need.id, offer_id=offer_id, engine_version="",
-                          glossary_version="")
-            _apply_proposal(match, proposal, glossary_version)
-            session.add(match)
-            new.append(match)
+            new.append((offer_id, proposal))
         elif match.state == MatchState.PROPOSED and not match.touched:
             _apply_proposal(match, proposal, glossary_version)
             report.refreshed += 1
@@ -133,12 +154,7 @@ def _persist(
             _event(session, match, "propose", MatchState.WITHDRAWN, MatchState.PROPOSED)
             report.proposed += 1
     if new:
-        session.flush()  # one flush per need gives every new pair its id
-    for match in new:
-        _event(session, match, "propose", None, MatchState.PROPOSED)
-        report.proposed += 1
-        if match.score >= notify_min and match.offer_id in offers:
-            report.notified += _notify_new(session, match, need, offers[match.offer_id], cache)
+        _insert_new(session, need, new, offers, report, cache, glossary_version)
     for offer_id, match in existing.items():
         if only_offer is not None and offer_id != only_offer:
             continue

@@ -7,11 +7,12 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_mailman import EmailMessage
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
 from matchmaker import labels
@@ -56,15 +57,28 @@ def coordinators(session: Session) -> list[User]:
 
 def notify(session: Session, users: Iterable[User], match: Match, kind: str) -> int:
     """Add a notification (and, where wanted, an e-mail) per user; the caller commits."""
-    count = 0
+    assert match.id is not None
+    return notify_many(session, [(list(users), match.id, kind)])
+
+
+def notify_many(session: Session, items: list[tuple[list[User], int, str]]) -> int:
+    """Notify each (users, match id, kind) in two bulk INSERTs: a matching run may tell
+    thousands of people about thousands of proposals at once. The caller commits."""
     mail_on = current_app.config.get("MAIL_ENABLED", True)
-    for user in users:
-        assert match.id is not None and user.id is not None
-        session.add(Notification(user_id=user.id, match_id=match.id, kind=kind))
-        count += 1
-        if mail_on and user.email_notifications:
-            session.add(_email(user, match, kind))
-    return count
+    now = utcnow()
+    notices: list[dict[str, object]] = []
+    emails: list[dict[str, object]] = []
+    for users, match_id, kind in items:
+        for user in users:
+            notices.append({"user_id": user.id, "match_id": match_id, "kind": kind,
+                            "created_at": now, "read_at": None})
+            if mail_on and user.email_notifications:
+                emails.append(_email_row(user, match_id, kind, now))
+    if notices:
+        session.execute(insert(Notification), notices)
+    if emails:
+        session.execute(insert(OutboundEmail), emails)
+    return len(notices)
 
 
 _NAME, _LINK = "\x01name\x01", "\x01link\x01"
@@ -84,11 +98,13 @@ def _email_text(language: str, kind: str) -> tuple[str, str]:
     return _rendered[key]
 
 
-def _email(user: User, match: Match, kind: str) -> OutboundEmail:
+def _email_row(user: User, match_id: int, kind: str, now: datetime) -> dict[str, object]:
     subject, body = _email_text(user.language, kind)
-    link = absolute_url("matches.detail", match_id=match.id)
-    return OutboundEmail(to=user.email, subject=subject,
-                         body=body.replace(_NAME, user.name).replace(_LINK, link))
+    link = absolute_url("matches.detail", match_id=match_id)
+    return {"to": user.email, "subject": subject,
+            "body": body.replace(_NAME, user.name).replace(_LINK, link),
+            "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": None,
+            "created_at": now, "sent_at": None}
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
