@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	@if [ -d matchmaker/translations ]; then $(BIN)/pybabel compile -q -d matchmaker/translations; fi
+	@if [ -d matchmaker/translations ]; then $(BIN)/pybabel -q compile -d matchmaker/translations; fi
 
 # Extract the messages and merge them into the Indonesian catalog (created if missing).
 i18n: $(STAMP)
