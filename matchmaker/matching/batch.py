@@ -478,24 +478,28 @@ def _group(keys: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     return order, starts, sk[starts]
 
 
+_MAXPRINT = sparse.csr_matrix((1, 1)).maxprint
+
+
 def _csr(rows: IntArray, cols: IntArray, vals: FloatArray, n_rows: int, n_cols: int) -> CSR:
     """CSR from entries already sorted by (row, col) and unique."""
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-    m = sparse.csr_matrix(
-        (vals, cols.astype(np.int32), indptr.astype(np.int32)), shape=(n_rows, max(n_cols, 1))
-    )
-    m.has_sorted_indices = True
-    return m
+    return _csr_parts(vals, cols, indptr, (n_rows, max(n_cols, 1)))
 
 
 def _csr_parts(
     data: npt.NDArray[Any], indices: npt.NDArray[Any], indptr: IntArray, shape: tuple[int, int]
 ) -> CSR:
-    """CSR from its arrays (indices sorted within rows)."""
-    m = sparse.csr_matrix(
-        (data, indices.astype(np.int32, copy=False), indptr.astype(np.int32)), shape=shape
-    )
+    """CSR from its arrays (indices sorted within rows, all < shape[1]), without scipy's
+    constructor checks: they scan every index, which dominates small queries against the
+    large offer matrices. int32 indices (all our matrices are far below 2**31 entries)."""
+    m = sparse.csr_matrix.__new__(sparse.csr_matrix)
+    m._shape = (int(shape[0]), int(shape[1]))
+    m.maxprint = _MAXPRINT
+    m.data = np.asarray(data)
+    m.indices = np.asarray(indices).astype(np.int32, copy=False)
+    m.indptr = np.asarray(indptr).astype(np.int32, copy=False)
     m.has_sorted_indices = True
     return m
 

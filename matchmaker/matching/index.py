@@ -203,7 +203,9 @@ def _widen(m: CSR, width: int) -> CSR:
         keep = m.indices < width
         rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[keep]
         return _csr(rows, m.indices[keep], m.data[keep], m.shape[0], width)
-    return sparse.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
+    out = _csr_parts(m.data, m.indices, m.indptr, (m.shape[0], width))
+    out.has_sorted_indices = bool(m.has_sorted_indices)
+    return out
 
 
 def _hstack(parts: Sequence[CSR]) -> CSR:
@@ -554,6 +556,8 @@ class MatchIndex:
         concepts = self.glossary.concepts
         keys = COMPONENT_KEYS
         out: dict[str, list[Proposal]] = {}
+        # the summary depends only on the rounded score, the first 3 concepts and the flags
+        explained: dict[tuple[str, tuple[str, ...], int], dict[str, Any]] = {}
         for need_id, recs in raw.items():
             props = []
             for oid, score, comps, shared_keys, terms, bits in recs:
@@ -568,6 +572,10 @@ class MatchIndex:
                     shared.append(cm)
                 sc = tuple(shared)
                 flags = _flags(bits)
+                e_key = (f"{score:.0f}", tuple(c.concept_id for c in sc[:3]), bits)
+                expl = explained.get(e_key)
+                if expl is None:
+                    expl = explained[e_key] = explain(score, sc, terms, flags)
                 props.append(
                     Proposal(
                         offer_id=oid,
@@ -576,7 +584,7 @@ class MatchIndex:
                         shared_concepts=sc,
                         shared_terms=terms,
                         flags=flags,
-                        explanation=explain(score, sc, terms, flags),
+                        explanation=dict(expl),
                     )
                 )
             out[need_id] = props
@@ -658,8 +666,15 @@ class MatchIndex:
                 continue
             if not exhaustive and len(ni) > pool:
                 ni, oi = self._context_pool(part, block, ni, oi, val, pool)
-            pairs = _take(q, ni).multiply(_take(block.mat, oi))
-            cos = np.asarray((pairs @ block.groups).todense(), dtype=np.float64)
+            qt, mt = _take(q, ni), _take(block.mat, oi)
+            p_row, p_col, p_ia, p_ib = _rowwise(qt, mt)
+            prod = qt.data[p_ia] * mt.data[p_ib]
+            cos = np.asarray(
+                np.bincount(
+                    p_row * 3 + block.groups.indices[p_col], weights=prod, minlength=3 * len(ni)
+                ),
+                dtype=np.float64,
+            ).reshape(len(ni), 3)
             rows_need.append(ni)
             rows_block.append(np.full(len(ni), b_i, dtype=np.int64))
             rows_offer.append(oi)
@@ -703,38 +718,36 @@ class MatchIndex:
                 ids[j] = block.ids[o]
             # shared terms: need stems (valued by rank) present in the offer, best 8
             width = max(need_stems.shape[1], block.stems.shape[1])
-            tm = _take(_widen(need_stems, width), pn).multiply(
-                _take(_widen(block.stems, width), po)
-            )
-            tm = sparse.csr_matrix(tm)
-            t_row = np.repeat(np.arange(len(at), dtype=np.int64), np.diff(tm.indptr))
-            t_ord = np.lexsort((tm.data, t_row))
-            t_rank = np.arange(len(t_ord)) - np.repeat(tm.indptr[:-1], np.diff(tm.indptr))
+            ns_t = _take(_widen(need_stems, width), pn)
+            t_row, _, t_ia, _ = _rowwise(ns_t, _take(_widen(block.stems, width), po))
+            t_data = ns_t.data[t_ia]
+            t_cnt = np.bincount(t_row, minlength=len(at))
+            t_ord = np.lexsort((t_data, t_row))
+            t_rank = np.arange(len(t_ord)) - np.repeat(np.cumsum(t_cnt) - t_cnt, t_cnt)
             keep = t_ord[t_rank < 8]
             t_ptr = np.searchsorted(t_row[keep], np.arange(len(at) + 1)).tolist()
-            words = [need_surf[d] for d in (tm.data[keep].astype(np.int64) - 1).tolist()]
+            words = [need_surf[d] for d in (t_data[keep].astype(np.int64) - 1).tolist()]
             for q, j in enumerate(at.tolist()):
                 terms[j] = tuple(words[t_ptr[q] : t_ptr[q + 1]])
             # shared concepts: named directly on both sides, by -(need + offer value), then
             # by first appearance in the need
             od = _take(_widen(block.direct, need_direct.shape[1]), po)
             nd = _take(need_direct, pn)
-            first = sparse.csr_matrix(nd.multiply(_ones(od)))
-            value = sparse.csr_matrix(
-                _take(need_value, pn).multiply(_ones(od)) + _ones(nd).multiply(od)
-            )
-            first.sort_indices()
-            value.sort_indices()
-            if not first.nnz:
+            c_row, c_col, c_ia, c_ib = _rowwise(nd, od)
+            if not len(c_row):
                 continue
-            assert first.nnz == value.nnz
-            c_row = np.repeat(np.arange(len(at), dtype=np.int64), np.diff(first.indptr))
-            c_ord = np.lexsort((first.data, -value.data, c_row))
-            cids = first.indices[c_ord].tolist()
-            c_ptr = first.indptr.tolist()
-            has = np.flatnonzero(np.diff(first.indptr)).tolist()
+            nv = _take(need_value, pn)
+            _, _, v_ia, v_ib = _rowwise(nv, nd)
+            nv_on_nd = np.zeros(nd.nnz)
+            nv_on_nd[v_ib] = nv.data[v_ia]
+            f_data = nd.data[c_ia]
+            v_data = nv_on_nd[c_ia] + od.data[c_ib]
+            cnt = np.bincount(c_row, minlength=len(at))
+            c_ord = np.lexsort((f_data, -v_data, c_row))
+            cids = c_col[c_ord].tolist()
+            c_ptr = np.concatenate(([0], np.cumsum(cnt))).tolist()
+            has = np.flatnonzero(cnt).tolist()
             # offer-side terms only for the shared (offer, concept) pairs
-            cnt = np.diff(first.indptr)
             p_q = np.repeat(np.arange(len(at), dtype=np.int64), cnt)
             p_src = [block.src[o] for o in po[p_q].tolist()]
             ot_all: list[tuple[str, ...]] = [()] * len(p_q)
@@ -1011,6 +1024,23 @@ def _prune_postings(post: CSR, cap: int) -> CSR:
         keep[s + drop] = False
     rows = np.repeat(np.arange(post.shape[0], dtype=np.int64), lengths)[keep]
     return _csr(rows, post.indices[keep], post.data[keep], post.shape[0], post.shape[1])
+
+
+def _rowwise(a: CSR, b: CSR) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Entries present in the same row and column of `a` and `b` (same number of rows,
+    sorted unique indices): their row, column and positions in a.data and b.data, in (row,
+    column) order. An element-wise product without building scipy matrices."""
+    w = np.int64(max(a.shape[1], b.shape[1]) + 1)
+    ra = np.repeat(np.arange(a.shape[0], dtype=np.int64), np.diff(a.indptr))
+    rb = np.repeat(np.arange(b.shape[0], dtype=np.int64), np.diff(b.indptr))
+    ka = ra * w + a.indices
+    kb = rb * w + b.indices
+    if not len(ka) or not len(kb):
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, e, e
+    pos = np.minimum(np.searchsorted(ka, kb), len(ka) - 1)
+    ib = np.flatnonzero(ka[pos] == kb)
+    return rb[ib], b.indices[ib].astype(np.int64), pos[ib], ib
 
 
 def _top_mask(

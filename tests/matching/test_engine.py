@@ -248,3 +248,19 @@ def test_offer_terms_of_shared_concepts_match_the_per_row_reference(index: Match
             terms = a.concept_terms(row)
             for cm in p.shared_concepts:
                 assert cm.offer_terms == terms[cm.concept_id]
+
+
+def test_rowwise_matches_the_scipy_elementwise_product() -> None:
+    import numpy as np
+    from scipy import sparse
+
+    from matchmaker.matching.index import _rowwise
+
+    rng = np.random.default_rng(1)
+    a = sparse.random(30, 40, density=0.2, format="csr", random_state=rng)
+    b = sparse.random(30, 40, density=0.3, format="csr", random_state=rng)
+    a.sort_indices()
+    b.sort_indices()
+    rows, cols, ia, ib = _rowwise(a, b)
+    got = sparse.csr_matrix((a.data[ia] * b.data[ib], (rows, cols)), shape=(30, 40))
+    assert np.allclose(got.toarray(), a.multiply(b).toarray())
