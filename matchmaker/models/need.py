@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
-from matchmaker.models.base import enum_check, timestamp_field, utcnow
+from matchmaker.models.base import enum_check, timestamp_field
 from matchmaker.models.catalog import Dimension, NeedStatus, Stage
 from matchmaker.models.fields import Description, Money, Tags, Title, check_range, check_sub_element
 
@@ -88,9 +88,6 @@ class Need(NeedBase, table=True):
     updated_at: datetime = timestamp_field()
     closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     version: int = Field(default=1)
-
-    def touch(self) -> None:
-        self.updated_at = utcnow()
 
 
 class NeedPublic(NeedBase):

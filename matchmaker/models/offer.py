@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from matchmaker.models.base import enum_check, timestamp_field, utcnow
+from matchmaker.models.base import enum_check, timestamp_field
 from matchmaker.models.catalog import Dimension, Maturity, OfferStatus
 from matchmaker.models.fields import (
     Description,
@@ -112,9 +112,6 @@ class Offer(OfferBase, table=True):
     version: int = Field(default=1)
     #: ``EngineState.offer_seq`` at this offer's last change (what a stale index reloads).
     index_seq: int = Field(default=0, index=True, sa_column_kwargs={"server_default": text("0")})
-
-    def touch(self) -> None:
-        self.updated_at = utcnow()
 
 
 class OfferRegion(SQLModel, table=True):

@@ -98,7 +98,7 @@ def act(session: Session, actor: User, need_id: int, action: str) -> Need:
     """publish / close / reopen; closing keeps the need and its history."""
     begin_write(session)
     need: Need = postings.get_manageable(session, KIND, need_id, actor)
-    postings.change_status(session, KIND, need, action, actor=actor)
+    postings.change_status(session, KIND, need, action)
     matching.after_need_saved(session, need_id)
     return need
 

@@ -120,7 +120,7 @@ def act(session: Session, actor: User, offer_id: int, action: str) -> Offer:
     """publish / archive; archiving keeps the offer and its history."""
     begin_write(session)
     offer: Offer = postings.get_manageable(session, KIND, offer_id, actor)
-    postings.change_status(session, KIND, offer, action, actor=actor,
+    postings.change_status(session, KIND, offer, action,
                            before_commit=lambda: engine_index.bump_offer(session, offer_id))
     matching.after_offer_saved(session, offer_id)
     return offer

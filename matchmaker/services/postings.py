@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import func, update
@@ -18,8 +18,6 @@ from sqlmodel import Session, SQLModel, select
 from matchmaker.models import Need, Offer, Role, User
 from matchmaker.models.base import utcnow
 from matchmaker.services.errors import Conflict, Forbidden, InvalidTransition, NotFound
-
-P = TypeVar("P", Need, Offer)
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,7 @@ def apply_edit(
 
 
 def change_status(
-    session: Session, kind: PostingKind, posting: Any, action: str, *, actor: User,
+    session: Session, kind: PostingKind, posting: Any, action: str, *,
     before_commit: Callable[[], object] | None = None,
 ) -> None:
     """Apply a status action (publish, close, archive...) if the transition table allows it."""
