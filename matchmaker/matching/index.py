@@ -1051,13 +1051,15 @@ def _top_mask(
     ties at the edge are kept: a few more than `pool`, never fewer)."""
     if not len(vals):
         return np.zeros(0, dtype=bool)
-    v = np.asarray(vals, dtype=np.float64)
-    lo, hi = float(v.min()), float(v.max())
+    lo, hi = float(vals.min()), float(vals.max())
     scale = (bins - 1) / (hi - lo) if hi > lo else 0.0
-    b = ((v - lo) * scale).astype(np.int64)
-    counts = np.bincount(rows * bins + b, minlength=n_rows * bins).reshape(n_rows, bins)
-    above = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]  # entries in bin >= j
-    thr = np.maximum((above >= pool).sum(axis=1) - 1, 0)
+    b = ((vals - lo) * scale).astype(np.int64)  # bin, 0 (worst) .. bins - 1 (best)
+    # bins counted best first: key = row * bins + (bins - 1 - bin)
+    key = rows * bins + (bins - 1) - b
+    counts = np.bincount(key, minlength=n_rows * bins).reshape(n_rows, bins)
+    reached = np.cumsum(counts, axis=1) >= pool  # entries in the best j + 1 bins
+    first = reached.argmax(axis=1)
+    thr = np.where(reached[:, -1], bins - 1 - first, 0)
     out: npt.NDArray[np.bool_] = b >= thr[rows]
     return out
 
