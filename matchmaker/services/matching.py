@@ -62,6 +62,12 @@ def _event(session: Session, match: Match, action: str, from_state: str | None,
                            from_state=from_state, to_state=to_state, reason=reason))
 
 
+def _changed(match: Match, proposal: matching.Proposal, glossary_version: str) -> bool:
+    return (match.score != round(proposal.score, 2)
+            or match.engine_version != matching.ENGINE_VERSION
+            or match.glossary_version != glossary_version)
+
+
 def _apply_proposal(match: Match, proposal: matching.Proposal, glossary_version: str) -> None:
     match.score = round(proposal.score, 2)
     match.components = {k: round(v, 2) for k, v in proposal.components.items()}
@@ -129,15 +135,17 @@ def _withdraw(session: Session, match: Match, reason: str, report: RunReport) ->
 def _persist(
     session: Session, need: Need, proposals: Iterable[matching.Proposal],
     offers: dict[int, Offer], report: RunReport, only_offer: int | None = None,
-    staff_cache: StaffCache | None = None,
+    staff_cache: StaffCache | None = None, known: dict[int, list[Match]] | None = None,
 ) -> None:
-    """Reconcile stored matches of ``need`` with the engine's current proposals."""
+    """Reconcile stored matches of ``need`` (``known``: preloaded) with the engine's current
+    proposals."""
     top_k, min_score, notify_min = _settings()
     glossary_version = engine_index.glossary().version
     cache: StaffCache = {} if staff_cache is None else staff_cache
     wanted = {int(p.offer_id): p for p in proposals if p.score >= min_score}
-    existing = {m.offer_id: m for m in session.exec(
-        select(Match).where(Match.need_id == need.id)).all()}
+    existing = {m.offer_id: m for m in (
+        known[need.id or 0] if known is not None
+        else session.exec(select(Match).where(Match.need_id == need.id)).all())}
     new: list[tuple[int, matching.Proposal]] = []
     for offer_id, proposal in wanted.items():
         if only_offer is not None and offer_id != only_offer:
@@ -146,8 +154,9 @@ def _persist(
         if match is None:
             new.append((offer_id, proposal))
         elif match.state == MatchState.PROPOSED and not match.touched:
-            _apply_proposal(match, proposal, glossary_version)
-            report.refreshed += 1
+            if _changed(match, proposal, glossary_version):  # skip no-op UPDATEs on re-runs
+                _apply_proposal(match, proposal, glossary_version)
+                report.refreshed += 1
         elif match.state == MatchState.WITHDRAWN and match.last_actor_side == ENGINE:
             _apply_proposal(match, proposal, glossary_version)
             match.state, match.reason, match.version = MatchState.PROPOSED, None, match.version + 1
@@ -186,9 +195,14 @@ def _run(session: Session, needs: list[Need], report: RunReport,
     offer_ids = {int(p.offer_id) for props in by_need.values() for p in props}
     offers = _offers_by_id(session, offer_ids)
     staff_cache: StaffCache = {}
+    known: dict[int, list[Match]] = {need.id: [] for need in needs if need.id is not None}
+    for start in range(0, len(needs), 500):  # the stored pairs of every need, in a few queries
+        ids = [need.id for need in needs[start:start + 500]]
+        for match in session.exec(select(Match).where(col(Match.need_id).in_(ids))).all():
+            known[match.need_id].append(match)
     for need in needs:
         _persist(session, need, by_need.get(str(need.id), []), offers, report, only_offer,
-                 staff_cache)
+                 staff_cache, known)
     report.needs += len(needs)
 
 

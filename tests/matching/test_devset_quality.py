@@ -20,8 +20,12 @@ DEVSET = Path(os.environ.get("MATCHMAKER_DEVSET", ROOT.parent / "shared" / "data
 
 @pytest.mark.skipif(not (DEVSET / "gold.jsonl").exists(), reason="the shared dev set is absent")
 def test_engine_quality_on_the_dev_set_stays_above_the_floors():
-    report = evaluate_files(DEVSET / "needs.jsonl", DEVSET / "offers.jsonl",
-                            DEVSET / "gold.jsonl", DEVSET / "overlap_gold.jsonl")
+    report = evaluate_files(
+        DEVSET / "needs.jsonl",
+        DEVSET / "offers.jsonl",
+        DEVSET / "gold.jsonl",
+        DEVSET / "overlap_gold.jsonl",
+    )
     assert report["ndcg@5"] >= 0.89
     assert report["recall@10"] >= 0.90
     assert report["mrr"] >= 0.92
