@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime
+from sqlalchemy import CheckConstraint, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names make Alembic migrations reproducible on SQLite (batch mode) and
@@ -33,3 +33,18 @@ def enum_check(column: str, enum: type[StrEnum], name: str | None = None) -> Che
     """A CHECK constraint keeping a string column within an enum's values."""
     values = ", ".join(f"'{member.value}'" for member in enum)
     return CheckConstraint(f"{column} IN ({values})", name=name or f"{column}_valid")
+
+
+class PostingColumns(SQLModel):
+    """Columns every posting table (needs, offers) has: owner, author, status, the folded
+    search text, timestamps and the optimistic-locking version. Each table sets its own
+    default status."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    status: str = Field(max_length=20, index=True)
+    search_text: str = Field(default="", sa_type=Text)
+    created_at: datetime = timestamp_field(index=True)
+    updated_at: datetime = timestamp_field()
+    version: int = Field(default=1)

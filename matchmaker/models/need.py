@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
-from matchmaker.models.base import enum_check, timestamp_field
+from matchmaker.models.base import PostingColumns, enum_check
 from matchmaker.models.catalog import Dimension, NeedStatus, Stage
 from matchmaker.models.fields import Description, Money, Tags, Title, check_range, check_sub_element
 
@@ -70,7 +70,7 @@ class NeedUpdate(NeedInput):
     version: int = Field(ge=1)
 
 
-class Need(NeedBase, table=True):
+class Need(NeedBase, PostingColumns, table=True):
     __table_args__ = (
         enum_check("dimension", Dimension),
         enum_check("stage", Stage),
@@ -79,15 +79,8 @@ class Need(NeedBase, table=True):
         Index("ix_need_status_created_at", "status", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    organization_id: int = Field(foreign_key="organization.id", index=True)
-    created_by_id: int | None = Field(default=None, foreign_key="users.id")
     status: str = Field(default=NeedStatus.DRAFT.value, max_length=20, index=True)
-    search_text: str = Field(default="", sa_type=Text)
-    created_at: datetime = timestamp_field(index=True)
-    updated_at: datetime = timestamp_field()
     closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    version: int = Field(default=1)
 
 
 class NeedPublic(NeedBase):

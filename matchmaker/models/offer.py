@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from matchmaker.models.base import enum_check, timestamp_field
+from matchmaker.models.base import PostingColumns, enum_check
 from matchmaker.models.catalog import Dimension, Maturity, OfferStatus
 from matchmaker.models.fields import (
     Description,
@@ -92,7 +92,7 @@ class OfferUpdate(OfferInput):
     version: int = Field(ge=1)
 
 
-class Offer(OfferBase, table=True):
+class Offer(OfferBase, PostingColumns, table=True):
     __table_args__ = (
         enum_check("dimension", Dimension),
         enum_check("maturity", Maturity),
@@ -101,15 +101,8 @@ class Offer(OfferBase, table=True):
         Index("ix_offer_status_created_at", "status", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    organization_id: int = Field(foreign_key="organization.id", index=True)
-    created_by_id: int | None = Field(default=None, foreign_key="users.id")
     status: str = Field(default=OfferStatus.DRAFT.value, max_length=20, index=True)
-    search_text: str = Field(default="", sa_type=Text)
-    created_at: datetime = timestamp_field(index=True)
-    updated_at: datetime = timestamp_field()
     archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    version: int = Field(default=1)
     #: ``EngineState.offer_seq`` at this offer's last change (what a stale index reloads).
     index_seq: int = Field(default=0, index=True, sa_column_kwargs={"server_default": text("0")})
 
