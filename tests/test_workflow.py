@@ -376,3 +376,25 @@ def test_contacts_never_shown_to_outsiders(client, auth, make, parties):
     response = client.get(f"/matches/{match.id}")
     assert response.status_code == 404
     assert parties["city"].email not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("closing", ["need", "offer"])
+def test_a_confirmed_match_cannot_be_approved_once_its_need_closed_or_offer_archived(
+        app_ctx, db, make, closing):
+    from matchmaker.models import Match, Organization
+
+    city, vendor = make.user("city_official"), make.user("vendor")
+    coordinator = make.user("coordinator")
+    need = make.need(db.get(Organization, city.organization_id),
+                     status="closed" if closing == "need" else "open")
+    offer = make.offer(db.get(Organization, vendor.organization_id),
+                       status="archived" if closing == "offer" else "published")
+    match = make.match(need, offer, state="confirmed", city_decision="accepted",
+                       vendor_decision="accepted")
+    with pytest.raises(InvalidTransition):
+        workflow.transition(get_session(), coordinator, match.id, "approve")
+    rejected = workflow.transition(get_session(), coordinator, match.id, "reject",
+                                   reason="Kebutuhan sudah ditutup")
+    assert rejected.state == "rejected"
+    db.expire_all()
+    assert db.get(Match, match.id).state == "rejected"

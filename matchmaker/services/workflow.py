@@ -28,6 +28,7 @@ from matchmaker.models import (
     Need,
     NeedStatus,
     Offer,
+    OfferStatus,
     Role,
     User,
 )
@@ -150,6 +151,14 @@ def _check(rule: Rule, match: Match, side: str, expected_version: int | None) ->
         raise InvalidTransition(_("This is not possible in the match's current state."))
 
 
+def _check_still_live(need: Need, offer: Offer) -> None:
+    """A partnership needs a need that is still open and an offer still published."""
+    if (need.status not in (NeedStatus.OPEN, NeedStatus.IN_PARTNERSHIP)
+            or offer.status != OfferStatus.PUBLISHED):
+        raise InvalidTransition(_("The need was closed or the offer archived after both sides "
+                                  "confirmed; this match can only be rejected or withdrawn."))
+
+
 def transition(
     session: Session, actor: User, match_id: int, action: str, *,
     reason: str | None = None, expected_version: int | None = None,
@@ -167,6 +176,8 @@ def transition(
     try:
         match, need, offer, side = load(session, match_id, actor, fresh=True)
         _check(rule, match, side, expected_version)
+        if action == "approve":
+            _check_still_live(need, offer)
         new_state, columns = _next_state(match, side, action)
     except DomainError:
         session.rollback()  # release the write lock before the refusal is answered (and audited)
