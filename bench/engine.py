@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process, utils
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from matchmaker.matching import (  # noqa: E402
+    EngineConfig,
     Glossary,
     MatchIndex,
     NeedDoc,
@@ -213,7 +214,7 @@ def main() -> None:
 
     # CPU time (all threads of this process) tells a loaded machine apart from a slow engine
     t, c = time.perf_counter(), time.process_time()
-    index = MatchIndex.build(offers)
+    index = MatchIndex.build(offers, config=EngineConfig(workers=args.workers))
     build_s, cpu_build_s = time.perf_counter() - t, time.process_time() - c
 
     t, c, cc = time.perf_counter(), time.process_time(), _children_cpu()

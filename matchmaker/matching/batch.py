@@ -27,6 +27,7 @@ from scipy import sparse
 from .features import BROADER_FACTOR
 from .glossary import Glossary
 from .normalize import raw_tokens
+from .parallel import fork_map
 
 CSR: TypeAlias = Any  # scipy.sparse.csr_matrix (scipy ships no type stubs)
 IntArray = npt.NDArray[np.int64]
@@ -207,8 +208,25 @@ class Analysis:
         self.direct = direct if direct is not None else _csr(_EMPTY, _EMPTY, _EMPTY_F, n_docs, 1)
         self._fuzzy: list[str | None] = [None] * n_docs
         self._terms: list[dict[str, tuple[str, ...]] | None] = [None] * n_docs
-        self._stem_sets: list[frozenset[int] | None] = [None] * n_docs
         self._joined: dict[int, str] = {}  # multi-word surface (terms_for) by sequence hash
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the lexicon: a forked analyser sends its result back, and the
+        receiver attaches its own lexicon (:func:`analyze_parts`)."""
+        state = self.__dict__.copy()
+        state["lexicon"] = None
+        return state
+
+    def _renumber_stems(self, lexicon: Lexicon, mapping: IntArray) -> None:
+        """Adopt ``lexicon`` whose stem ids are ``mapping[id]`` of the ids used so far (the
+        analysis was made by another process's copy of the lexicon)."""
+        self.lexicon = lexicon
+        if np.array_equal(mapping, np.arange(len(mapping))):
+            return
+        V, C = lexicon.n_stems, lexicon.n_concepts
+        self.seq = np.where(self.seq >= 0, mapping[np.maximum(self.seq, 0)], self.seq)
+        self.stems, self.stem_first = _renumber(self.stems, mapping, 0, V, self.stem_first)
+        self.head, _ = _renumber(self.head, mapping, C, C + V, None)
 
     # -- lazy, per document (explanations and fuzzy comparison) ------------------------------
     def fuzzy_text(self, row: int) -> str:
@@ -308,31 +326,38 @@ class Analysis:
                     at_j = seq_surface[np.minimum(m_pos + j, last)].astype(np.int64) + 1
                     h = h * _HASH_MUL + np.where(j < m_len, at_j, 0).astype(np.uint64)
             sid[multi] = -1 - (h >> np.uint64(2)).astype(np.int64)
-        order = np.lexsort((np.arange(len(idx)), sid, pair))
-        dup = np.zeros(len(idx), dtype=bool)
-        if len(order) > 1:
-            same = (pair[order[1:]] == pair[order[:-1]]) & (sid[order[1:]] == sid[order[:-1]])
-            dup[order[1:][same]] = True
-        keep = ~dup
-        pair, pos, mlen, sid = pair[keep], pos[keep], mlen[keep], sid[keep]
-        pos_l = pos.tolist()
-        len_l = mlen.tolist()
-        sid_l = sid.tolist()
-        found: list[list[str]] = [[] for _ in range(n)]
+        # each distinct surface id becomes its string once; equal strings share one key
+        uniq, inv = np.unique(sid, return_inverse=True)
         joined = self._joined
-        for p, p0, m, si in zip(pair.tolist(), pos_l, len_l, sid_l, strict=True):
+        strings: list[str] = []
+        first = np.zeros(len(uniq), dtype=np.int64)
+        first[inv] = np.arange(len(inv))  # any occurrence: they share their surface
+        for si, p0, m in zip(uniq.tolist(), pos[first].tolist(), mlen[first].tolist(), strict=True):
             if m == 1:
-                surface = surf[si]
-            else:
-                got = joined.get(si)
-                if got is None:
-                    ids = seq_surface[p0 : p0 + m].tolist()
-                    got = joined[si] = " ".join(dict.fromkeys([surf[i] for i in ids]))
-                surface = got
-            terms = found[p]
-            if surface not in terms:
-                terms.append(surface)
-        return [tuple(t) for t in found]
+                strings.append(surf[si])
+                continue
+            got = joined.get(si)
+            if got is None:
+                ids = seq_surface[p0 : p0 + m].tolist()
+                got = joined[si] = " ".join(dict.fromkeys([surf[i] for i in ids]))
+            strings.append(got)
+        key_of: dict[str, int] = {}
+        skey = np.fromiter(
+            (key_of.setdefault(t, len(key_of)) for t in strings), np.int64, len(strings)
+        )[inv]
+        # the first occurrence of each (pair, string), in order of appearance
+        order = np.lexsort((np.arange(len(pair)), skey, pair))
+        keep = np.ones(len(pair), dtype=bool)
+        if len(order) > 1:
+            same = (pair[order[1:]] == pair[order[:-1]]) & (skey[order[1:]] == skey[order[:-1]])
+            keep[order[1:][same]] = False
+        pair, skey = pair[keep], skey[keep]
+        table = np.asarray(list(key_of), dtype=object)
+        words = table[skey].tolist() if len(skey) else []
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pair, minlength=n), out=ptr[1:])
+        bounds = ptr.tolist()
+        return [tuple(words[bounds[q] : bounds[q + 1]]) for q in range(n)]
 
     def concept_terms(self, row: int) -> dict[str, tuple[str, ...]]:
         """Direct concepts -> surface phrases, in order of appearance."""
@@ -373,13 +398,6 @@ class Analysis:
             )
         }
 
-    def stem_set(self, row: int) -> frozenset[int]:
-        hit = self._stem_sets[row]
-        if hit is None:
-            lo, hi = self.stems.indptr[row], self.stems.indptr[row + 1]
-            hit = self._stem_sets[row] = frozenset(self.stems.indices[lo:hi].tolist())
-        return hit
-
     def ordered_stems(self, row: int) -> tuple[list[int], list[str]]:
         """Stem ids in order of first appearance, with the surface of that appearance."""
         lo, hi = self.stems.indptr[row], self.stems.indptr[row + 1]
@@ -388,6 +406,21 @@ class Analysis:
         ids = self.stems.indices[lo:hi][order]
         surf = self.surfaces
         return ids.tolist(), [surf[i] for i in self.seq_surface[first[order]].tolist()]
+
+
+def _renumber(
+    m: CSR, mapping: IntArray, offset: int, width: int, carried: IntArray | None
+) -> tuple[CSR, IntArray]:
+    """``m`` with columns ``offset + id`` renamed ``offset + mapping[id]`` (columns below
+    ``offset`` kept), ``width`` wide, rows re-sorted; ``carried`` (one value per entry)
+    follows the entries."""
+    cols = m.indices.astype(np.int64)
+    moved = cols >= offset
+    cols[moved] = offset + mapping[cols[moved] - offset]
+    rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    order = np.lexsort((cols, rows))
+    extra = carried[order] if carried is not None else _EMPTY
+    return _csr(rows[order], cols[order], m.data[order], m.shape[0], width), extra
 
 
 def _stack_fields(
@@ -614,3 +647,41 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
         match_ptr,
         direct,
     )
+
+
+_MIN_DOCS_PER_PART = 4096  # smaller batches are not worth a fork
+
+
+def analyze_parts(
+    glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[str]]], workers: int = 1
+) -> list[Analysis]:
+    """``analyze_batch`` of contiguous parts of ``docs`` (in order), shared over
+    ``workers`` forked processes; fuzzy texts are made in the same pass.
+
+    A child numbers the stems it meets first with its own copy of the lexicon; they are
+    renamed to this process's ids on arrival, so every part uses one numbering."""
+    lx = lexicon_for(glossary)
+    n_parts = min(2 * workers, len(docs) // _MIN_DOCS_PER_PART) if workers > 1 else 1
+    if n_parts <= 1:
+        bounds = [0, len(docs)]
+    else:
+        bounds = np.linspace(0, len(docs), n_parts + 1).astype(int).tolist()
+    base = lx.n_stems
+
+    def analyse(span: tuple[int, int]) -> tuple[Analysis, list[str]]:
+        a = analyze_batch(glossary, docs[span[0] : span[1]])
+        a.fuzzy_texts(np.arange(a.n_docs))
+        return a, lx.stem_strs[base:]
+
+    parts: list[Analysis | None] = [None] * (len(bounds) - 1)
+
+    def adopt(i: int, result: tuple[Analysis, list[str]]) -> None:
+        a, new = result
+        mapping = np.arange(base + len(new), dtype=np.int64)
+        mapping[base:] = [lx.stem_id(s) for s in new]
+        a._renumber_stems(lx, mapping)
+        parts[i] = a
+
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    fork_map(analyse, spans, workers, adopt)
+    return [a for a in parts if a is not None]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,10 +12,20 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from .batch import CSR, Analysis, _csr, _csr_parts, _ranges, analyze_batch, lexicon_for
+from .batch import (
+    CSR,
+    Analysis,
+    _csr,
+    _csr_parts,
+    _ranges,
+    analyze_batch,
+    analyze_parts,
+    lexicon_for,
+)
 from .dimensions import canonical_dimension
 from .features import DocFeatures
 from .glossary import Glossary, default_glossary
+from .parallel import fork_map, gc_paused
 from .types import (
     MATURITIES,
     NATIONAL,
@@ -45,6 +54,7 @@ _MATURITY_FIT = {
 }
 _MATURITY_TABLE = np.asarray([[_MATURITY_FIT[st][mt] for mt in MATURITIES] for st in STAGES])
 _MIN_NEEDS_PER_WORKER = 512  # smaller batches are not worth a fork
+_CHUNK_NEEDS = 256  # needs scored together (one sparse product); a worker's unit of work
 CONTENT_KEYS = ("text", "concepts", "tags")
 COMPONENT_KEYS = ("text", "concepts", "tags", "dimension", "region", "budget", "maturity")
 # (concept id, need terms, offer terms): a ConceptMatch before the glossary labels are added
@@ -220,7 +230,7 @@ class _Block:
     """Matrices and attribute arrays of a set of offers (the main block or the delta)."""
 
     ids: list[str]
-    src: list[tuple[Analysis, int]]  # where each offer's analysis lives (explanations)
+    src: _Sources  # where each offer's analysis lives (explanations)
     widths: tuple[int, int, int]  # concept, stem and head columns
     mat: CSR  # offers x (concepts | stems | head), each part L2-normalised
     post: CSR  # the same transposed (features x offers), weighted, float32 (exhaustive)
@@ -232,7 +242,7 @@ class _Block:
     price_min: FloatArray
     price_max: FloatArray
     maturity: IntArray  # index in MATURITIES, -1 unknown
-    fuzzy: list[str]  # normalised title + tags (rapidfuzz)
+    fuzzy: npt.NDArray[np.object_]  # normalised title + tags (rapidfuzz), str per offer
     stems: CSR  # offers x stem ids, all stems (shared terms), data 1
     direct: CSR  # offers x concepts named directly (shared concepts), data: concept value
 
@@ -244,43 +254,68 @@ def _ones(m: CSR) -> CSR:
     return out
 
 
-def _fuzzy_texts(src: Sequence[tuple[Analysis, int]]) -> list[str]:
-    """The fuzzy-comparison text of each offer, computed per analysis in bulk."""
-    out = [""] * len(src)
-    groups: dict[int, tuple[Analysis, list[int], list[int]]] = {}
-    for k, (a, r) in enumerate(src):
-        g = groups.setdefault(id(a), (a, [], []))
-        g[1].append(k)
-        g[2].append(r)
-    for a, ks, rows in groups.values():
-        for k, t in zip(ks, a.fuzzy_texts(np.asarray(rows, dtype=np.int64)), strict=True):
-            out[k] = t
-    return out
+@dataclass(slots=True)
+class _Sources:
+    """Where the features of each offer of a block live: row ``rows[i]`` of
+    ``analyses[which[i]]`` (a bulk build makes a few analyses, each upsert one)."""
 
+    analyses: list[Analysis]
+    which: IntArray
+    rows: IntArray
 
-def _gather(src: Sequence[tuple[Analysis, int]], attr: str, width: int) -> CSR:
-    """Rows of several analyses (in the order of `src`) as one matrix `width` wide."""
-    n = len(src)
-    if n and all(a is src[0][0] for a, _ in src):
-        a = src[0][0]
-        rows = np.fromiter((r for _, r in src), np.int64, n)
-        m = getattr(a, attr)
-        if not (n == a.n_docs and np.array_equal(rows, np.arange(n))):
-            m = m[rows]
-        return _widen(m, width)
-    groups: dict[int, tuple[Analysis, list[int], list[int]]] = {}
-    for k, (a, r) in enumerate(src):
-        g = groups.setdefault(id(a), (a, [], []))
-        g[1].append(k)
-        g[2].append(r)
-    parts = [_widen(getattr(a, attr)[rows], width) for a, _, rows in groups.values()]
-    where = np.concatenate([np.asarray(ks, dtype=np.int64) for _, ks, _ in groups.values()])
-    stacked = sparse.vstack(parts, format="csr")
-    inv = np.empty(n, dtype=np.int64)
-    inv[where] = np.arange(n)
-    out = stacked[inv]
-    out.sort_indices()
-    return out
+    @classmethod
+    def of(cls, locs: Sequence[tuple[Analysis, int]]) -> _Sources:
+        index: dict[int, int] = {}
+        analyses: list[Analysis] = []
+        for a, _ in locs:
+            if id(a) not in index:
+                index[id(a)] = len(analyses)
+                analyses.append(a)
+        n = len(locs)
+        which = np.fromiter((index[id(a)] for a, _ in locs), np.int64, n)
+        rows = np.fromiter((r for _, r in locs), np.int64, n)
+        return cls(analyses, which, rows)
+
+    def parts(self, at: IntArray | None = None) -> list[tuple[Analysis, IntArray, IntArray]]:
+        """(analysis, positions in ``at``, rows) per analysis, for the entries ``at``
+        (default: every offer)."""
+        which = self.which if at is None else self.which[at]
+        rows = self.rows if at is None else self.rows[at]
+        if len(self.analyses) == 1:
+            return [(self.analyses[0], np.arange(len(which)), rows)]
+        out = []
+        for j in np.unique(which).tolist():
+            sel = np.flatnonzero(which == j)
+            out.append((self.analyses[j], sel, rows[sel]))
+        return out
+
+    def gather(self, attr: str, width: int) -> CSR:
+        """One feature matrix of every offer (in block order), ``width`` wide."""
+        blocks, where = [], []
+        for a, sel, rows in self.parts():
+            m = getattr(a, attr)
+            if not (len(rows) == a.n_docs and np.array_equal(rows, np.arange(a.n_docs))):
+                m = _take(m, rows)
+            blocks.append(_widen(m, width))
+            where.append(sel)
+        if len(blocks) == 1:
+            out = blocks[0]
+        else:
+            out = sparse.vstack(blocks, format="csr")
+            out.has_sorted_indices = True  # each row is one of the (sorted) input rows
+        order = np.concatenate(where) if where else np.zeros(0, dtype=np.int64)
+        if np.array_equal(order, np.arange(len(order))):
+            return out
+        inv = np.empty(len(order), dtype=np.int64)
+        inv[order] = np.arange(len(order))
+        return _take(out, inv)
+
+    def fuzzy_texts(self) -> list[str]:
+        out = [""] * len(self.rows)
+        for a, sel, rows in self.parts():
+            for k, t in zip(sel.tolist(), a.fuzzy_texts(rows), strict=True):
+                out[k] = t
+        return out
 
 
 class MatchIndex:
@@ -317,38 +352,45 @@ class MatchIndex:
         config: EngineConfig | None = None,
     ) -> MatchIndex:
         index = cls(glossary, config)
-        for offer in offers:
-            index._offers[offer.id] = offer
-        docs = list(index._offers.values())
-        analysis = index._analyze(docs)
-        index._loc = {o.id: (analysis, i) for i, o in enumerate(docs)}
-        index._rebuild()
+        with gc_paused():
+            for offer in offers:
+                index._offers[offer.id] = offer
+            docs = list(index._offers.values())
+            texts = [(d.title, d.description, d.tags) for d in docs]
+            start = 0
+            for analysis in analyze_parts(index.glossary, texts, index.config.workers):
+                for i in range(analysis.n_docs):
+                    index._loc[docs[start + i].id] = (analysis, i)
+                start += analysis.n_docs
+            index._rebuild()
         return index
 
     def _analyze(self, docs: Sequence[NeedDoc | OfferDoc]) -> Analysis:
         return analyze_batch(self.glossary, [(d.title, d.description, d.tags) for d in docs])
 
     def _rebuild(self) -> None:
+        """Refit the IDF of every space and rebuild the main block (the delta is merged)."""
         ids = list(self._offers)
-        src = [self._loc[i] for i in ids]
-        C, V = self._lex.n_concepts, self._lex.n_stems
-        self._concepts.fit(_gather(src, "concepts", C))
-        self._stems.fit(_gather(src, "stems", V))
-        self._head.fit(_gather(src, "head", C + V))
-        self._main = self._make_block(ids)
+        self._main = self._make_block(ids, refit=True)
         self._main_alive = np.ones(len(ids), dtype=bool)
         self._main_pos = {oid: i for i, oid in enumerate(ids)}
         self._delta_ids = []
         self._delta = None
         self._delta_dirty = False
 
-    def _make_block(self, ids: list[str]) -> _Block:
-        src = [self._loc[i] for i in ids]
+    def _make_block(self, ids: list[str], *, refit: bool = False) -> _Block:
+        src = _Sources.of([self._loc[i] for i in ids])
         offers = [self._offers[i] for i in ids]
         C, V = self._lex.n_concepts, self._lex.n_stems
-        mc = self._concepts.transform(_gather(src, "concepts", C), grow=True)
-        ms = self._stems.transform(_gather(src, "stems", V), grow=True)
-        mh = self._head.transform(_gather(src, "head", C + V), grow=True)
+        concepts, stems = src.gather("concepts", C), src.gather("stems", V)
+        head = src.gather("head", C + V)
+        if refit:
+            self._concepts.fit(concepts)
+            self._stems.fit(stems)
+            self._head.fit(head)
+        mc = self._concepts.transform(concepts, grow=True)
+        ms = self._stems.transform(stems, grow=True)
+        mh = self._head.transform(head, grow=True)
         cfg = self.config
         mat = _hstack([mc, ms, mh])
         col_w = np.concatenate(
@@ -403,9 +445,9 @@ class MatchIndex:
                 [MATURITIES.index(o.maturity) if o.maturity in MATURITIES else -1 for o in offers],
                 dtype=np.int64,
             ),
-            fuzzy=_fuzzy_texts(src),
-            stems=_ones(_gather(src, "stems", V)),
-            direct=_ones(_gather(src, "direct", C)).multiply(_gather(src, "concepts", C)).tocsr(),
+            fuzzy=np.asarray(src.fuzzy_texts(), dtype=object),
+            stems=_ones(stems),
+            direct=_ones(src.gather("direct", C)).multiply(concepts).tocsr(),
         )
 
     def _region_bit(self, name: str) -> int:
@@ -488,15 +530,28 @@ class MatchIndex:
         processes (POSIX ``fork`` only; elsewhere, or for small batches, one process is used).
         ``exhaustive=True`` scores every offer (for checking the candidate generator)."""
         self._prepare()
-        if not needs:
-            return {}
         n_workers = self.config.workers if workers is None else workers
         n_workers = max(1, min(n_workers, len(needs) // _MIN_NEEDS_PER_WORKER))
-        if n_workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            raw = self._raw_forked(needs, k, exhaustive, n_workers)
-        else:
-            raw = self._raw(needs, k, exhaustive)
-        return self._materialise(raw)
+        size = 4 if exhaustive else _CHUNK_NEEDS
+        chunks = [needs[i : i + size] for i in range(0, len(needs), size)]
+        out: dict[str, list[Proposal]] = {}
+
+        def compute(part: Sequence[NeedDoc]) -> dict[str, list[_Raw]]:
+            return self._raw(part, k, exhaustive)
+
+        def collect(_: int, raw: dict[str, list[_Raw]]) -> None:
+            out.update(self._materialise(raw))
+
+        self._fuzzy_threads = 1 if n_workers > 1 else -1  # the other cores run workers
+        try:
+            with gc_paused():
+                fork_map(compute, chunks, n_workers, collect, in_child=self._in_worker)
+        finally:
+            self._fuzzy_threads = -1
+        return {n.id: out[n.id] for n in needs}
+
+    def _in_worker(self) -> None:
+        self._fuzzy_threads = 1
 
     def _prepare(self) -> None:
         if self._main is None:
@@ -508,48 +563,10 @@ class MatchIndex:
     def _raw(self, needs: Sequence[NeedDoc], k: int, exhaustive: bool) -> dict[str, list[_Raw]]:
         out: dict[str, list[_Raw]] = {}
         query = self._query(needs)
-        chunk = 4 if exhaustive else 256
+        chunk = 4 if exhaustive else _CHUNK_NEEDS
         for start in range(0, len(needs), chunk):
             rows = np.arange(start, min(start + chunk, len(needs)))
             out.update(self._propose_chunk(needs, query, rows, k, exhaustive))
-        return out
-
-    def _raw_forked(
-        self, needs: Sequence[NeedDoc], k: int, exhaustive: bool, n_workers: int
-    ) -> dict[str, list[_Raw]]:
-        """Split the needs over forked children (they share the index copy-on-write and
-        send back compact records); this process computes the first part itself."""
-        ctx = multiprocessing.get_context("fork")
-        # the parent also receives the children's records and builds every Proposal: it
-        # takes a smaller share (weight 0.6 against 1 per child)
-        share = np.concatenate(([0.0, 0.6], np.ones(n_workers - 1)))
-        bounds = np.round(np.cumsum(share) / share.sum() * len(needs)).astype(int).tolist()
-        parts = [needs[bounds[i] : bounds[i + 1]] for i in range(n_workers)]
-        children = []
-        for part in parts[1:]:
-            recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(self, part, k, exhaustive, send), daemon=True)
-            proc.start()
-            send.close()
-            children.append((proc, recv, part))
-        self._fuzzy_threads = 1
-        try:
-            out = self._raw(parts[0], k, exhaustive)
-        finally:
-            self._fuzzy_threads = -1
-        for proc, recv, part in children:
-            try:
-                status, payload = recv.recv()
-            except EOFError:  # the child died: do its part here
-                status, payload = "lost", None
-            recv.close()
-            proc.join()
-            if status == "ok":
-                out.update(payload)
-            elif status == "error":
-                raise RuntimeError(f"rematch worker failed: {payload}")
-            else:
-                out.update(self._raw(part, k, exhaustive))
         return out
 
     def _materialise(self, raw: dict[str, list[_Raw]]) -> dict[str, list[Proposal]]:
@@ -752,18 +769,11 @@ class MatchIndex:
             has = np.flatnonzero(cnt).tolist()
             # offer-side terms only for the shared (offer, concept) pairs
             p_q = np.repeat(np.arange(len(at), dtype=np.int64), cnt)
-            p_src = [block.src[o] for o in po[p_q].tolist()]
             ot_all: list[tuple[str, ...]] = [()] * len(p_q)
             c_arr = np.asarray(cids, dtype=np.int64)
-            groups: dict[int, tuple[Analysis, list[int], list[int]]] = {}
-            for e, (oa, orow) in enumerate(p_src):
-                g = groups.setdefault(id(oa), (oa, [], []))
-                g[1].append(e)
-                g[2].append(orow)
-            for oa, es, orows in groups.values():
-                e_arr = np.asarray(es, dtype=np.int64)
-                got = oa.terms_for(np.asarray(orows, dtype=np.int64), c_arr[e_arr])
-                for e, t in zip(es, got, strict=True):
+            for oa, es, orows in block.src.parts(po[p_q]):
+                got = oa.terms_for(orows, c_arr[es])
+                for e, t in zip(es.tolist(), got, strict=True):
                     ot_all[e] = t
             for q in has:
                 nt = need_terms[int(pn[q])]
@@ -947,30 +957,52 @@ class MatchIndex:
                 comps = {key: c * (100.0 / w.total) for key, c in comps.items()}
             return comps
 
-        # The fuzzy title/tag similarity (0-1) only moves a pair's score between the scores
-        # at 0 and at 1: it is computed only for pairs that can still reach a need's top k.
         def total(comps: dict[str, FloatArray]) -> FloatArray:
             out: FloatArray = np.sum(np.stack(list(comps.values())), axis=0)
             return out
 
+        fz_need_all = np.asarray(fz_texts, dtype=object)
+
+        def similarity(at: IntArray) -> FloatArray:
+            """rapidfuzz token_set_ratio (0-1) of the pairs ``at``."""
+            fz_offer = np.empty(len(at), dtype=object)
+            for b, (blk, _) in enumerate(blocks):
+                sel = bi[at] == b
+                fz_offer[sel] = blk.fuzzy[oi[at][sel]]
+            workers = self._fuzzy_threads if len(at) > 20_000 else 1
+            sim = process.cpdist(
+                fz_need_all[ni[at]].tolist(),
+                fz_offer.tolist(),
+                scorer=fuzz.token_set_ratio,
+                workers=workers,
+            )
+            return np.asarray(sim, dtype=np.float64) / 100.0
+
+        # The fuzzy similarity only moves a pair's score between its scores at 0 and at 1
+        # (`lower`, `upper`). It is computed first for the k best pairs of each need by
+        # `lower`; their exact scores set the bar (the k-th of them), and then only for the
+        # other pairs whose `upper` reaches that bar: the rest cannot enter the top k.
         lower = total(components(np.zeros(len(ni))))
         upper = total(components(np.ones(len(ni))))
         order = np.lexsort((-lower, ni))
         starts = np.searchsorted(ni[order], np.arange(len(needs) + 1))
-        kth_pos = starts[:-1] + k - 1
-        has_k = kth_pos < starts[1:]
-        kth = np.where(has_k, lower[order[np.minimum(kth_pos, max(len(order) - 1, 0))]], -np.inf)
-        todo = np.flatnonzero(upper >= kth[ni] - 1e-9)
+        rank = np.arange(len(order)) - starts[ni[order]]
+        first = order[rank < k]  # sorted by need
         fuzzy = np.zeros(len(ni))
+        if len(first):
+            fuzzy[first] = similarity(first)
+        exact = total(components(fuzzy))
+        bar = np.full(len(needs), -np.inf)  # fewer than k pairs: every pair is returned
+        counts = np.bincount(ni[first], minlength=len(needs))
+        has = np.flatnonzero(counts)
+        if len(has):
+            lowest = np.minimum.reduceat(exact[first], (np.cumsum(counts) - counts)[has])
+            bar[has] = np.where(counts[has] >= k, lowest, -np.inf)
+        done = np.zeros(len(ni), dtype=bool)
+        done[first] = True
+        todo = np.flatnonzero((upper >= bar[ni] - 1e-9) & ~done)
         if len(todo):
-            fz_need = [fz_texts[i] for i in ni[todo].tolist()]
-            fzs = [blk.fuzzy for blk, _ in blocks]
-            fz_offer = [
-                fzs[b][o] for b, o in zip(bi[todo].tolist(), oi[todo].tolist(), strict=True)
-            ]
-            workers = self._fuzzy_threads if len(todo) > 20_000 else 1
-            sim = process.cpdist(fz_need, fz_offer, scorer=fuzz.token_set_ratio, workers=workers)
-            fuzzy[todo] = np.asarray(sim, dtype=np.float64) / 100.0
+            fuzzy[todo] = similarity(todo)
         return components(fuzzy), flag_bits
 
 
@@ -1047,23 +1079,20 @@ def _rowwise(a: CSR, b: CSR) -> tuple[IntArray, IntArray, IntArray, IntArray]:
 
 
 def _top_mask(
-    rows: IntArray, vals: npt.NDArray[Any], n_rows: int, pool: int, bins: int = 2048
+    rows: IntArray, vals: npt.NDArray[Any], n_rows: int, pool: int
 ) -> npt.NDArray[np.bool_]:
-    """Entries among the `pool` best of their row, without sorting: values are binned, and
-    each row keeps every bin from its best down to the one that reaches `pool` entries (so
-    ties at the edge are kept: a few more than `pool`, never fewer)."""
+    """Entries among the `pool` best of their row (`rows` sorted ascending): each longer row
+    finds its pool-th best value with a partial sort, and every entry that reaches it is kept
+    (ties at the edge add a few, never fewer)."""
     if not len(vals):
         return np.zeros(0, dtype=bool)
-    lo, hi = float(vals.min()), float(vals.max())
-    scale = (bins - 1) / (hi - lo) if hi > lo else 0.0
-    b = ((vals - lo) * scale).astype(np.int64)  # bin, 0 (worst) .. bins - 1 (best)
-    # bins counted best first: key = row * bins + (bins - 1 - bin)
-    key = rows * bins + (bins - 1) - b
-    counts = np.bincount(key, minlength=n_rows * bins).reshape(n_rows, bins)
-    reached = np.cumsum(counts, axis=1) >= pool  # entries in the best j + 1 bins
-    first = reached.argmax(axis=1)
-    thr = np.where(reached[:, -1], bins - 1 - first, 0)
-    out: npt.NDArray[np.bool_] = b >= thr[rows]
+    bounds = np.searchsorted(rows, np.arange(n_rows + 1))
+    thr = np.full(n_rows, -np.inf, dtype=vals.dtype)
+    ends = bounds[1:].tolist()
+    for r in np.flatnonzero(np.diff(bounds) > pool).tolist():
+        s, e = int(bounds[r]), ends[r]
+        thr[r] = np.partition(vals[s:e], e - s - pool)[e - s - pool]
+    out: npt.NDArray[np.bool_] = vals >= thr[rows]
     return out
 
 
@@ -1149,16 +1178,3 @@ def propose_all(
 ) -> dict[str, list[Proposal]]:
     """Proposals for every need (a full rematch); see ``MatchIndex.propose_many``."""
     return index.propose_many(needs, k, workers=workers)
-
-
-def _child(
-    index: MatchIndex, needs: Sequence[NeedDoc], k: int, exhaustive: bool, conn: Any
-) -> None:
-    """A forked rematch worker: compact records (or the error) back through the pipe."""
-    index._fuzzy_threads = 1
-    try:
-        payload: tuple[str, Any] = ("ok", index._raw(needs, k, exhaustive))
-    except Exception as exc:  # reported to the parent, which raises
-        payload = ("error", f"{type(exc).__name__}: {exc}")
-    conn.send(payload)
-    conn.close()

@@ -1,0 +1,174 @@
+"""Work sharing over forked processes for the engine's large batches.
+
+The index (hundreds of MB of arrays) is shared copy-on-write by ``fork``: nothing is pickled
+on the way in, and only compact results come back. Tasks are claimed one at a time from a
+shared counter, so a process that runs slower (a busy core) simply takes fewer of them, and
+this process works on tasks too while a reader thread keeps the children's pipes drained
+(a child never waits for the parent to finish its own task before sending).
+
+Where ``fork`` is missing (Windows, macOS spawn-only builds) everything runs here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import queue
+import threading
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Suspend the cyclic garbage collector for a bulk step.
+
+    The engine's batches create millions of acyclic objects (tuples, strings, proposals);
+    each generation-2 collection then walks every object of the process (the offers, the
+    index), which costs more than the step itself. Reference counting still frees memory."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class WorkerError(RuntimeError):
+    """A task raised an exception in a forked worker."""
+
+
+def fork_map(
+    fn: Callable[[T], R],
+    tasks: Sequence[T],
+    workers: int,
+    on_result: Callable[[int, R], None],
+    *,
+    in_child: Callable[[], None] | None = None,
+) -> None:
+    """Call ``on_result(i, fn(tasks[i]))`` for every task, in this process, in any order.
+
+    ``workers - 1`` children are forked; they and this process claim tasks until none is
+    left. ``in_child`` runs once in each child before its first task. A child that dies has
+    its unfinished tasks redone here; an exception in a child is raised here as
+    :class:`WorkerError` (after the other results were handled)."""
+    n = len(tasks)
+    if workers <= 1 or n <= 1 or not can_fork():
+        for i, task in enumerate(tasks):
+            on_result(i, fn(task))
+        return
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", 0)
+
+    def claim() -> int:
+        with counter.get_lock():
+            i = int(counter.value)
+            counter.value = i + 1
+        return i
+
+    procs, pipes = [], []
+    for _ in range(min(workers, n) - 1):  # every fork before the first thread starts
+        recv, send = ctx.Pipe(duplex=False)
+        _widen_pipe(send)
+        proc = ctx.Process(target=_serve, args=(fn, tasks, claim, send, in_child), daemon=True)
+        proc.start()
+        send.close()
+        procs.append(proc)
+        pipes.append(recv)
+    inbox: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
+    readers = [threading.Thread(target=_drain, args=(p, inbox), daemon=True) for p in pipes]
+    for reader in readers:
+        reader.start()
+
+    done: set[int] = set()
+    errors: list[str] = []
+
+    def handle(item: tuple[str, int, Any]) -> None:
+        status, i, payload = item
+        if status == "ok":
+            done.add(i)
+            on_result(i, payload)
+        elif status == "error":
+            errors.append(payload)
+
+    while (i := claim()) < n:
+        result = fn(tasks[i])
+        done.add(i)
+        on_result(i, result)
+        with contextlib.suppress(queue.Empty):
+            while True:
+                handle(inbox.get_nowait())
+    for reader in readers:
+        reader.join()
+    for proc in procs:
+        proc.join()
+    with contextlib.suppress(queue.Empty):
+        while True:
+            handle(inbox.get_nowait())
+    if errors:
+        raise WorkerError(errors[0])
+    for i in range(n):  # claimed by a child that died before sending
+        if i not in done:
+            on_result(i, fn(tasks[i]))
+
+
+def _widen_pipe(conn: Any) -> None:
+    """Let a child write a whole result without waiting for the reader (Linux: the pipe
+    buffer grows from 64 KiB to the system maximum, 1 MiB by default)."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if set_size is None:
+        return
+    try:
+        with open("/proc/sys/fs/pipe-max-size", encoding="ascii") as f:
+            size = int(f.read())
+        fcntl.fcntl(conn.fileno(), set_size, size)
+    except (OSError, ValueError):
+        pass
+
+
+def _serve(
+    fn: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    claim: Callable[[], int],
+    conn: Any,
+    in_child: Callable[[], None] | None,
+) -> None:
+    """A forked worker: claim, compute, send, until no task is left."""
+    gc.disable()  # see gc_paused; the child is short-lived
+    try:
+        if in_child is not None:
+            in_child()
+        while (i := claim()) < len(tasks):
+            try:
+                result = fn(tasks[i])
+            except Exception as exc:  # reported to the parent, which raises
+                conn.send(("error", i, f"{type(exc).__name__}: {exc}"))
+                return
+            conn.send(("ok", i, result))
+    finally:
+        conn.close()
+
+
+def _drain(conn: Any, inbox: queue.SimpleQueue[tuple[str, int, Any]]) -> None:
+    """Move a child's results into the inbox until its pipe closes (or the child dies)."""
+    try:
+        while True:
+            inbox.put(conn.recv())
+    except (EOFError, OSError):
+        pass
+    finally:
+        conn.close()
