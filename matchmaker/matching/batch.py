@@ -106,6 +106,12 @@ class Lexicon:
                 if len(sel):
                     order = np.argsort(hashes[m - 1][sel], kind="stable")
                     self.tables[m] = (hashes[m - 1][sel][order], sel[order])
+        # hashes of the first m stems of the phrases longer than m: a position whose first m
+        # stems are none of these cannot start a longer match
+        self.prefixes: dict[int, npt.NDArray[np.uint64]] = {}
+        for m in range(1, self.max_len):
+            longer = np.flatnonzero(self.phrase_len > m)
+            self.prefixes[m] = np.unique(hashes[m - 1][longer]) if n_p else np.zeros(0, np.uint64)
 
     def phrase_concept_keys(self) -> IntArray:
         """Sorted ``phrase * n_concepts + concept`` of every phrase naming a concept."""
@@ -207,7 +213,6 @@ class Analysis:
         # that names the concept (order of appearance, as in concept_terms)
         self.direct = direct if direct is not None else _csr(_EMPTY, _EMPTY, _EMPTY_F, n_docs, 1)
         self._fuzzy: list[str | None] = [None] * n_docs
-        self._terms: list[dict[str, tuple[str, ...]] | None] = [None] * n_docs
         self._joined: dict[int, str] = {}  # multi-word surface (terms_for) by sequence hash
 
     def __getstate__(self) -> dict[str, Any]:
@@ -257,40 +262,6 @@ class Analysis:
             for j, r in enumerate(todo.tolist()):
                 fz[r] = " ".join(words[ptr[j] : ptr[j + 1]])
         return [fz[r] or "" for r in rows.tolist()]
-
-    def prefetch_terms(self, rows: IntArray) -> None:
-        """Fill the ``concept_terms`` cache of many rows in one pass."""
-        cache = self._terms
-        todo = [r for r in dict.fromkeys(np.asarray(rows).tolist()) if cache[r] is None]
-        if not todo:
-            return
-        lx = self.lexicon
-        keys, cid_lists = lx.concept_keys, lx.phrase_cid_lists
-        t = np.asarray(todo, dtype=np.int64)
-        counts = self.match_ptr[t + 1] - self.match_ptr[t]
-        idx = _ranges(self.match_ptr[t], counts)
-        surf, seq_surface = self.surfaces, self.seq_surface
-        pos_l = self.match_pos[idx].tolist()
-        len_l = self.match_len[idx].tolist()
-        ph_l = self.match_phrase[idx].tolist()
-        single = [surf[i] for i in seq_surface[self.match_pos[idx]].tolist()]
-        j = 0
-        for r, c in zip(todo, counts.tolist(), strict=True):
-            found: dict[str, list[str]] = {}
-            for q in range(j, j + c):
-                m = len_l[q]
-                if m == 1:
-                    surface = single[q]
-                else:
-                    p0 = pos_l[q]
-                    ids = seq_surface[p0 : p0 + m].tolist()
-                    surface = " ".join(dict.fromkeys([surf[i] for i in ids]))
-                for cid in cid_lists[ph_l[q]]:
-                    terms = found.setdefault(keys[cid], [])
-                    if surface not in terms:
-                        terms.append(surface)
-            j += c
-            cache[r] = {k: tuple(v) for k, v in found.items()}
 
     def terms_for(self, rows: IntArray, cids: IntArray) -> list[tuple[str, ...]]:
         """For each (row, concept id) pair, ``concept_terms(row)[concept]`` (or ``()``),
@@ -360,31 +331,26 @@ class Analysis:
         return [tuple(words[bounds[q] : bounds[q + 1]]) for q in range(n)]
 
     def concept_terms(self, row: int) -> dict[str, tuple[str, ...]]:
-        """Direct concepts -> surface phrases, in order of appearance."""
-        hit = self._terms[row]
-        if hit is None:
-            lx = self.lexicon
-            keys, cid_lists = lx.concept_keys, lx.phrase_cid_lists
-            found: dict[str, list[str]] = {}
-            lo, hi = int(self.match_ptr[row]), int(self.match_ptr[row + 1])
-            surf, seq_surface = self.surfaces, self.seq_surface
-            for pos, m, p in zip(
-                self.match_pos[lo:hi].tolist(),
-                self.match_len[lo:hi].tolist(),
-                self.match_phrase[lo:hi].tolist(),
-                strict=True,
-            ):
-                if m == 1:
-                    surface = surf[seq_surface[pos]]
-                else:
-                    ids = seq_surface[pos : pos + m].tolist()
-                    surface = " ".join(dict.fromkeys([surf[i] for i in ids]))
-                for c in cid_lists[p]:
-                    terms = found.setdefault(keys[c], [])
-                    if surface not in terms:
-                        terms.append(surface)
-            hit = self._terms[row] = {k: tuple(v) for k, v in found.items()}
-        return hit
+        """Direct concepts -> surface phrases, in order of appearance (one document; the
+        engine itself asks :meth:`terms_for` for the pairs it explains)."""
+        lx = self.lexicon
+        keys, cid_lists = lx.concept_keys, lx.phrase_cid_lists
+        found: dict[str, list[str]] = {}
+        lo, hi = int(self.match_ptr[row]), int(self.match_ptr[row + 1])
+        surf, seq_surface = self.surfaces, self.seq_surface
+        for pos, m, p in zip(
+            self.match_pos[lo:hi].tolist(),
+            self.match_len[lo:hi].tolist(),
+            self.match_phrase[lo:hi].tolist(),
+            strict=True,
+        ):
+            ids = seq_surface[pos : pos + m].tolist()
+            surface = " ".join(dict.fromkeys([surf[i] for i in ids]))
+            for c in cid_lists[p]:
+                terms = found.setdefault(keys[c], [])
+                if surface not in terms:
+                    terms.append(surface)
+        return {k: tuple(v) for k, v in found.items()}
 
     def concept_values(self, row: int) -> dict[str, float]:
         lo, hi = self.concepts.indptr[row], self.concepts.indptr[row + 1]
@@ -468,29 +434,36 @@ def _match_phrases(lx: Lexicon, seq: IntArray) -> tuple[IntArray, IntArray, IntA
     valid = (seq >= 0) & (seq < len(mask))
     is_first = np.zeros(len(seq), dtype=bool)
     is_first[valid] = mask[seq[valid]]
-    cand = np.flatnonzero(is_first)
-    best_len = np.zeros(len(cand), dtype=np.int64)
-    best_p = np.full(len(cand), -1, dtype=np.int64)
-    h = np.zeros(len(cand), dtype=np.uint64)
+    start = np.flatnonzero(is_first)
+    best_len = np.zeros(len(start), dtype=np.int64)
+    best_p = np.full(len(start), -1, dtype=np.int64)
+    live = np.arange(len(start))  # candidates that can still start a (longer) match
+    cand = start
+    h = np.zeros(len(start), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for m in range(1, lx.max_len + 1):
             h = h * _HASH_MUL + (padded[cand + m - 1] + 1).astype(np.uint64)
             table = lx.tables.get(m)
-            if table is None:
-                continue
-            keys, pids = table
-            j = np.minimum(np.searchsorted(keys, h), len(keys) - 1)
-            hit = np.flatnonzero(keys[j] == h)
-            if not len(hit):
-                continue
-            p = pids[j[hit]]
-            ok = np.ones(len(hit), dtype=bool)
-            for t in range(m):  # hashes can collide: compare the stems
-                ok &= padded[cand[hit] + t] == lx.phrase_stems[p, t]
-            best_len[hit[ok]] = m
-            best_p[hit[ok]] = p[ok]
+            if table is not None:
+                keys, pids = table
+                j = np.minimum(np.searchsorted(keys, h), len(keys) - 1)
+                hit = np.flatnonzero(keys[j] == h)
+                p = pids[j[hit]]
+                ok = np.ones(len(hit), dtype=bool)
+                for t in range(m):  # hashes can collide: compare the stems
+                    ok &= padded[cand[hit] + t] == lx.phrase_stems[p, t]
+                best_len[live[hit[ok]]] = m
+                best_p[live[hit[ok]]] = p[ok]
+            prefixes = lx.prefixes.get(m)
+            if prefixes is None or not len(prefixes):
+                break
+            at = np.minimum(np.searchsorted(prefixes, h), len(prefixes) - 1)
+            go_on = np.flatnonzero(prefixes[at] == h)
+            live, cand, h = live[go_on], cand[go_on], h[go_on]
+            if not len(live):
+                break
     found = best_p >= 0
-    pos, length, phrase = cand[found], best_len[found], best_p[found]
+    pos, length, phrase = start[found], best_len[found], best_p[found]
     # greedy left to right: a match is kept when it starts after the end of the last kept one
     end = pos + length
     kept = np.ones(len(pos), dtype=bool)

@@ -22,14 +22,19 @@ from .batch import (
     analyze_parts,
     lexicon_for,
 )
-from .dimensions import canonical_dimension
+from .context import (
+    FLAG_NAMES,
+    NO_SHARED_CONCEPTS,
+    NeedAttrs,
+    OfferAttrs,
+    PairContext,
+    RegionBits,
+    pair_context,
+)
 from .features import DocFeatures
 from .glossary import Glossary, default_glossary
 from .parallel import fork_map, gc_paused
 from .types import (
-    MATURITIES,
-    NATIONAL,
-    STAGES,
     ConceptMatch,
     EngineConfig,
     NeedDoc,
@@ -40,19 +45,6 @@ from .types import (
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-_DIM_CODES = {
-    d: i
-    for i, d in enumerate(("governance", "branding", "economy", "living", "society", "environment"))
-}
-_NATIONAL_NAMES = {"nasional", "national", "indonesia", "seluruh indonesia", "nationwide", "all"}
-# fit of an offer's maturity for a master-plan stage (rows: stage, columns: maturity)
-_MATURITY_FIT = {
-    "quick_win": {"concept": 0.0, "pilot": 0.35, "proven": 0.9, "deployed": 1.0},
-    "short_term": {"concept": 0.2, "pilot": 0.6, "proven": 1.0, "deployed": 1.0},
-    "medium_term": {"concept": 0.5, "pilot": 0.9, "proven": 1.0, "deployed": 1.0},
-    "long_term": {"concept": 0.8, "pilot": 1.0, "proven": 1.0, "deployed": 1.0},
-}
-_MATURITY_TABLE = np.asarray([[_MATURITY_FIT[st][mt] for mt in MATURITIES] for st in STAGES])
 _MIN_NEEDS_PER_WORKER = 512  # smaller batches are not worth a fork
 _CHUNK_NEEDS = 256  # needs scored together (one sparse product); a worker's unit of work
 CONTENT_KEYS = ("text", "concepts", "tags")
@@ -63,11 +55,6 @@ _ConceptKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 # shared concepts, shared terms, flag bits
 _Raw = tuple[str, float, list[float], tuple[_ConceptKey, ...], tuple[str, ...], int]
 CONTEXT_KEYS = ("dimension", "region", "budget", "maturity")
-
-
-def region_key(name: str) -> str:
-    key = " ".join(name.casefold().replace("provinsi", " ").split())
-    return NATIONAL if key in _NATIONAL_NAMES else key
 
 
 class _Space:
@@ -236,12 +223,7 @@ class _Block:
     post: CSR  # the same transposed (features x offers), weighted, float32 (exhaustive)
     cand: CSR  # post with each feature's list cut to its strongest offers (candidates)
     groups: CSR  # (concepts | stems | head) x 3 indicator
-    dim: IntArray
-    region_mask: IntArray  # bit per province (see MatchIndex._region_bit)
-    national: npt.NDArray[np.bool_]
-    price_min: FloatArray
-    price_max: FloatArray
-    maturity: IntArray  # index in MATURITIES, -1 unknown
+    attrs: OfferAttrs  # context attributes (dimension, regions, price, maturity)
     fuzzy: npt.NDArray[np.object_]  # normalised title + tags (rapidfuzz), str per offer
     stems: CSR  # offers x stem ids, all stems (shared terms), data 1
     direct: CSR  # offers x concepts named directly (shared concepts), data: concept value
@@ -336,10 +318,9 @@ class MatchIndex:
         self._delta_ids: list[str] = []
         self._delta: _Block | None = None
         self._delta_dirty = False
-        self._region_bits: dict[str, int] = {}
+        self._regions = RegionBits()
         self._rank_idf_cache: FloatArray | None = None
         self._rank_idf_key = -1
-        self._match_cache: dict[_ConceptKey, ConceptMatch] = {}
         self._fuzzy_threads = -1  # rapidfuzz threads for large batches (1 in forked workers)
 
     # -- building and maintenance ------------------------------------------------------------
@@ -410,20 +391,6 @@ class MatchIndex:
             (np.ones(len(group_of)), (np.arange(len(group_of)), group_of)),
             shape=(len(group_of), 3),
         )
-        nan = float("nan")
-        dims: dict[str | None, int] = {}
-        for o in offers:
-            if o.dimension not in dims:
-                dims[o.dimension] = _DIM_CODES.get(canonical_dimension(o.dimension) or "", -1)
-        regions: dict[tuple[str, ...], tuple[int, bool]] = {}
-        for o in offers:
-            r = tuple(o.regions)
-            if r not in regions:
-                regions[r] = (
-                    self._region_mask(r),
-                    not r or NATIONAL in {region_key(x) for x in r},
-                )
-        reg = [regions[tuple(o.regions)] for o in offers]
         return _Block(
             ids=ids,
             src=src,
@@ -432,37 +399,11 @@ class MatchIndex:
             post=post,
             cand=cand,
             groups=groups,
-            dim=np.asarray([dims[o.dimension] for o in offers], dtype=np.int64),
-            region_mask=np.asarray([m for m, _ in reg], dtype=np.int64),
-            national=np.asarray([nat for _, nat in reg], dtype=bool),
-            price_min=np.asarray(
-                [nan if o.price_min is None else float(o.price_min) for o in offers]
-            ),
-            price_max=np.asarray(
-                [nan if o.price_max is None else float(o.price_max) for o in offers]
-            ),
-            maturity=np.asarray(
-                [MATURITIES.index(o.maturity) if o.maturity in MATURITIES else -1 for o in offers],
-                dtype=np.int64,
-            ),
+            attrs=OfferAttrs.of(offers, self._regions),
             fuzzy=np.asarray(src.fuzzy_texts(), dtype=object),
             stems=_ones(stems),
             direct=_ones(src.gather("direct", C)).multiply(concepts).tocsr(),
         )
-
-    def _region_bit(self, name: str) -> int:
-        key = region_key(name)
-        bit = self._region_bits.get(key)
-        if bit is None:
-            bit = self._region_bits[key] = len(self._region_bits) % 62
-        return bit
-
-    def _region_mask(self, regions: Sequence[str]) -> int:
-        mask = 0
-        for r in regions:
-            if region_key(r) != NATIONAL:
-                mask |= 1 << self._region_bit(r)
-        return mask
 
     def upsert(self, offer: OfferDoc) -> None:
         """Add or replace one offer (cheap: goes to a delta block until the next rebuild)."""
@@ -570,42 +511,33 @@ class MatchIndex:
         return out
 
     def _materialise(self, raw: dict[str, list[_Raw]]) -> dict[str, list[Proposal]]:
-        cache = self._match_cache
-        if len(cache) > 200_000:
-            cache.clear()
+        """Proposals from compact records (made here, not in the workers: building them is
+        cheaper than pickling them)."""
         concepts = self.glossary.concepts
         keys = COMPONENT_KEYS
-        out: dict[str, list[Proposal]] = {}
+        labels: dict[str, tuple[str, str, str | None]] = {}
         # the summary depends only on the rounded score, the first 3 concepts and the flags
-        explained: dict[tuple[str, tuple[str, ...], int], dict[str, Any]] = {}
+        explained: dict[tuple[int, tuple[str, ...], int], dict[str, Any]] = {}
+        out: dict[str, list[Proposal]] = {}
         for need_id, recs in raw.items():
             props = []
             for oid, score, comps, shared_keys, terms, bits in recs:
                 shared = []
-                for key in shared_keys:
-                    cm = cache.get(key)
-                    if cm is None:
-                        c = concepts[key[0]]
-                        cm = cache[key] = ConceptMatch(
-                            key[0], c.label_id, c.label_en, c.dimension, key[1], key[2]
-                        )
-                    shared.append(cm)
+                for cid, need_terms, offer_terms in shared_keys:
+                    lab = labels.get(cid)
+                    if lab is None:
+                        c = concepts[cid]
+                        lab = labels[cid] = (c.label_id, c.label_en, c.dimension)
+                    shared.append(ConceptMatch(cid, *lab, need_terms, offer_terms))
                 sc = tuple(shared)
                 flags = _flags(bits)
-                e_key = (f"{score:.0f}", tuple(c.concept_id for c in sc[:3]), bits)
+                e_key = (round(score), tuple([key[0] for key in shared_keys[:3]]), bits)
                 expl = explained.get(e_key)
                 if expl is None:
                     expl = explained[e_key] = explain(score, sc, terms, flags)
+                components = dict(zip(keys, comps, strict=True))
                 props.append(
-                    Proposal(
-                        offer_id=oid,
-                        score=round(score, 4),
-                        components=dict(zip(keys, comps, strict=True)),
-                        shared_concepts=sc,
-                        shared_terms=terms,
-                        flags=flags,
-                        explanation=dict(expl),
-                    )
+                    Proposal(oid, round(score, 4), components, sc, terms, flags, expl.copy())
                 )
             out[need_id] = props
         return out
@@ -659,10 +591,12 @@ class MatchIndex:
         col_w = np.asarray(
             [cfg.concept_feature_weight, cfg.stem_feature_weight, cfg.head_feature_weight]
         )
+        need_attrs = NeedAttrs.of(part, self._regions)
         rows_need: list[IntArray] = []
         rows_block: list[IntArray] = []
         rows_offer: list[IntArray] = []
         vals: list[FloatArray] = []
+        contexts: list[PairContext] = []
         for b_i, (block, alive) in enumerate(blocks):
             n_off = len(block.ids)
             if n_off == 0:
@@ -684,8 +618,10 @@ class MatchIndex:
             ni, oi, val = _top_per_row(score, pool * cfg.context_pool_factor, alive)
             if not len(ni):
                 continue
+            ctx = pair_context(cfg, need_attrs, block.attrs, ni, oi)
             if not exhaustive and len(ni) > pool:
-                ni, oi = self._context_pool(part, block, ni, oi, val, pool)
+                chosen = _context_pool(cfg, ctx, val, ni, len(part), pool)
+                ni, oi, ctx = ni[chosen], oi[chosen], ctx.take(chosen)
             qt, mt = _take(q, ni), _take(block.mat, oi)
             p_row, p_col, p_ia, p_ib = _rowwise(qt, mt)
             prod = qt.data[p_ia] * mt.data[p_ib]
@@ -699,6 +635,7 @@ class MatchIndex:
             rows_block.append(np.full(len(ni), b_i, dtype=np.int64))
             rows_offer.append(oi)
             vals.append(cos)
+            contexts.append(ctx)
         if not vals:
             return {n.id: [] for n in part}
         ni = np.concatenate(rows_need)
@@ -706,7 +643,9 @@ class MatchIndex:
         oi = np.concatenate(rows_offer)
         v = np.concatenate(vals)
         fz_need = query.analysis.fuzzy_texts(rows)
-        comps, flags_arr = self._score(part, fz_need, blocks, ni, bi, oi, v, k)
+        context = PairContext.concat(contexts)
+        comps = self._score(len(part), fz_need, blocks, ni, bi, oi, v, context, k)
+        flags_arr = context.flags | np.where(v[:, 0] == 0.0, NO_SHARED_CONCEPTS, 0)
         stack = np.stack([comps[key] for key in COMPONENT_KEYS])
         total: FloatArray = np.sum(stack, axis=0)
         order = np.lexsort((-total, ni))
@@ -718,8 +657,6 @@ class MatchIndex:
         s_ni, s_bi, s_oi, s_flags = ni[sel], bi[sel], oi[sel], flags_arr[sel]
         # explanations of the kept pairs: shared concepts and terms via sparse products
         a = query.analysis
-        a.prefetch_terms(rows)
-        need_terms = [a.concept_terms(r) for r in rows.tolist()]
         shared: list[tuple[_ConceptKey, ...]] = [()] * len(sel)
         terms: list[tuple[str, ...]] = [()] * len(sel)
         need_stems, need_surf = self._ranked_stems(a, rows)
@@ -728,6 +665,7 @@ class MatchIndex:
             _ones(need_direct).multiply(_widen(_take(a.concepts, rows), a.direct.shape[1]))
         )
         keys = self._lex.concept_keys
+        nc = max(len(keys), 1)
         ids: list[str] = [""] * len(sel)
         for b_i, (block, _) in enumerate(blocks):
             at = np.flatnonzero(s_bi == b_i)
@@ -775,11 +713,14 @@ class MatchIndex:
                 got = oa.terms_for(orows, c_arr[es])
                 for e, t in zip(es.tolist(), got, strict=True):
                     ot_all[e] = t
+            # need-side terms once per (need, concept): a need shares a concept with many offers
+            n_key, n_at = np.unique(pn[p_q] * nc + c_arr, return_inverse=True)
+            n_terms = a.terms_for(rows[n_key // nc], n_key % nc)
+            nt_all = [n_terms[i] for i in n_at.tolist()]
             for q in has:
-                nt = need_terms[int(pn[q])]
                 lo_q, hi_q = c_ptr[q], c_ptr[q + 1]
                 shared[int(at[q])] = tuple(
-                    (keys[c], nt[keys[c]], ot_all[e])
+                    (keys[c], nt_all[e], ot_all[e])
                     for c, e in zip(cids[lo_q:hi_q], range(lo_q, hi_q), strict=True)
                 )
         result: dict[str, list[_Raw]] = {}
@@ -817,51 +758,6 @@ class MatchIndex:
         words = [surf[i] for i in a.seq_surface[first[order]].tolist()]
         return _csr_parts(pos, m.indices, m.indptr, m.shape), words
 
-    def _context_pool(
-        self,
-        needs: Sequence[NeedDoc],
-        block: _Block,
-        ni: IntArray,
-        oi: IntArray,
-        val: npt.NDArray[Any],
-        pool: int,
-    ) -> tuple[IntArray, IntArray]:
-        """The `pool` best candidates per need by an estimate of the final score: content
-        from the candidate product, plus context (dimension, region, budget, maturity)."""
-        cfg = self.config
-        w = cfg.weights
-        col_w = cfg.concept_feature_weight + cfg.stem_feature_weight + cfg.head_feature_weight
-        content = np.asarray(val, dtype=np.float64) / max(col_w, 1e-9)
-        gate = np.clip(content / 0.35, 0.0, 1.0)
-        n_dim = np.asarray(
-            [_DIM_CODES.get(canonical_dimension(nd.dimension) or "", -1) for nd in needs]
-        )[ni]
-        o_dim = block.dim[oi]
-        dim = np.where((n_dim < 0) | (o_dim < 0), 0.5, (n_dim == o_dim).astype(float))
-        n_bit = np.asarray(
-            [self._region_bit(nd.province) if nd.province else -1 for nd in needs], dtype=np.int64
-        )[ni]
-        served = (
-            block.national[oi]
-            | (n_bit < 0)
-            | ((block.region_mask[oi] & np.left_shift(np.int64(1), np.maximum(n_bit, 0))) != 0)
-        )
-        nan = float("nan")
-        bmin = np.asarray([nan if nd.budget_min is None else nd.budget_min for nd in needs])[ni]
-        bmax = np.asarray([nan if nd.budget_max is None else nd.budget_max for nd in needs])[ni]
-        budget = _budget_fit(cfg, bmin, bmax, block.price_min[oi], block.price_max[oi])[0]
-        stage = np.asarray(
-            [STAGES.index(nd.stage) if nd.stage in STAGES else -1 for nd in needs], dtype=np.int64
-        )[ni]
-        mat = block.maturity[oi]
-        known = (stage >= 0) & (mat >= 0)
-        fit = _MATURITY_TABLE[np.maximum(stage, 0), np.maximum(mat, 0)]
-        maturity = np.where(known, fit, cfg.maturity_unknown)
-        context = w.dimension * dim + w.region * served + w.budget * budget + w.maturity * maturity
-        estimate = (w.text + w.concepts + w.tags) * content + gate * context
-        keep = _top_mask(ni, estimate, len(needs), pool)
-        return ni[keep], oi[keep]
-
     def _rank_idf(self) -> FloatArray:
         """Per stem id: its IDF for ranking shared terms (0 when excluded)."""
         sp = self._stems
@@ -874,71 +770,22 @@ class MatchIndex:
 
     def _score(
         self,
-        needs: Sequence[NeedDoc],
+        n_needs: int,
         fz_texts: list[str],
         blocks: list[tuple[_Block, npt.NDArray[np.bool_] | None]],
         ni: IntArray,
         bi: IntArray,
         oi: IntArray,
         v: FloatArray,
+        context: PairContext,
         k: int,
-    ) -> tuple[dict[str, FloatArray], IntArray]:
+    ) -> dict[str, FloatArray]:
+        """The points of every component for the pairs (content cosines ``v``)."""
         cfg = self.config
         w = cfg.weights
         concepts = np.clip(v[:, 0] / 0.8, 0.0, 1.0)
         tags = np.clip(v[:, 2] / 0.8, 0.0, 1.0)
         content_w = w.text + w.concepts + w.tags
-
-        def gather(attr: str) -> Any:
-            if len(blocks) == 1:
-                return getattr(blocks[0][0], attr)[oi]
-            out = getattr(blocks[0][0], attr)[np.zeros(len(oi), dtype=np.int64)].copy()
-            for b, (blk, _) in enumerate(blocks):
-                sel = bi == b
-                out[sel] = getattr(blk, attr)[oi[sel]]
-            return out
-
-        off_dim = gather("dim")
-        off_nat = gather("national")
-        off_pmin = gather("price_min")
-        off_pmax = gather("price_max")
-        off_mask = gather("region_mask")
-        off_mat = gather("maturity")
-        need_dim = np.asarray(
-            [_DIM_CODES.get(canonical_dimension(nd.dimension) or "", -1) for nd in needs]
-        )[ni]
-        dim = np.where((need_dim < 0) | (off_dim < 0), 0.5, (need_dim == off_dim).astype(float))
-        need_bit = np.asarray(
-            [self._region_bit(nd.province) if nd.province else -1 for nd in needs], dtype=np.int64
-        )[ni]
-        bit_mask = np.left_shift(np.int64(1), np.maximum(need_bit, 0))
-        served = off_nat | (need_bit < 0) | ((off_mask & bit_mask) != 0)
-        region = served.astype(np.float64)
-        nan = float("nan")
-        bmin = np.asarray(
-            [nan if nd.budget_min is None else nd.budget_min for nd in needs], dtype=np.float64
-        )[ni]
-        bmax = np.asarray(
-            [nan if nd.budget_max is None else nd.budget_max for nd in needs], dtype=np.float64
-        )[ni]
-        budget, above, below, pmin, bmin = _budget_fit(cfg, bmin, bmax, off_pmin, off_pmax)
-        need_stage = np.asarray(
-            [STAGES.index(nd.stage) if nd.stage in STAGES else -1 for nd in needs], dtype=np.int64
-        )[ni]
-        table = _MATURITY_TABLE
-        known = (need_stage >= 0) & (off_mat >= 0)
-        fit = table[np.maximum(need_stage, 0), np.maximum(off_mat, 0)]
-        maturity = np.where(known, fit, cfg.maturity_unknown)
-        flag_bits = (
-            (~served) * 1
-            + above * 2
-            + below * 4
-            + np.isnan(pmin) * 8
-            + (~np.isnan(pmin) & np.isnan(bmin)) * 16
-            + (known & (fit < 0.5)) * 32
-            + (dim == 0.0) * 64
-            + (v[:, 0] == 0.0) * 128
-        ).astype(np.int64)
 
         def components(fuzzy: FloatArray) -> dict[str, FloatArray]:
             text = cfg.text_tfidf_share * v[:, 1] + (1 - cfg.text_tfidf_share) * fuzzy
@@ -948,10 +795,10 @@ class MatchIndex:
                 "text": w.text * text,
                 "concepts": w.concepts * concepts,
                 "tags": w.tags * tags,
-                "dimension": w.dimension * dim * gate,
-                "region": w.region * region * gate,
-                "budget": w.budget * budget * gate,
-                "maturity": w.maturity * maturity * gate,
+                "dimension": w.dimension * context.dimension * gate,
+                "region": w.region * context.region * gate,
+                "budget": w.budget * context.budget * gate,
+                "maturity": w.maturity * context.maturity * gate,
             }
             if w.total > 0 and abs(w.total - 100.0) > 1e-9:
                 comps = {key: c * (100.0 / w.total) for key, c in comps.items()}
@@ -985,15 +832,15 @@ class MatchIndex:
         lower = total(components(np.zeros(len(ni))))
         upper = total(components(np.ones(len(ni))))
         order = np.lexsort((-lower, ni))
-        starts = np.searchsorted(ni[order], np.arange(len(needs) + 1))
+        starts = np.searchsorted(ni[order], np.arange(n_needs + 1))
         rank = np.arange(len(order)) - starts[ni[order]]
         first = order[rank < k]  # sorted by need
         fuzzy = np.zeros(len(ni))
         if len(first):
             fuzzy[first] = similarity(first)
         exact = total(components(fuzzy))
-        bar = np.full(len(needs), -np.inf)  # fewer than k pairs: every pair is returned
-        counts = np.bincount(ni[first], minlength=len(needs))
+        bar = np.full(n_needs, -np.inf)  # fewer than k pairs: every pair is returned
+        counts = np.bincount(ni[first], minlength=n_needs)
         has = np.flatnonzero(counts)
         if len(has):
             lowest = np.minimum.reduceat(exact[first], (np.cumsum(counts) - counts)[has])
@@ -1003,7 +850,7 @@ class MatchIndex:
         todo = np.flatnonzero((upper >= bar[ni] - 1e-9) & ~done)
         if len(todo):
             fuzzy[todo] = similarity(todo)
-        return components(fuzzy), flag_bits
+        return components(fuzzy)
 
 
 @dataclass(slots=True)
@@ -1015,23 +862,6 @@ class _Query:
     part: IntArray  # 0 concepts, 1 stems, 2 head
     col: IntArray  # column within the part
     val: FloatArray
-
-
-def _budget_fit(
-    cfg: EngineConfig, bmin: FloatArray, bmax: FloatArray, pmin: FloatArray, pmax: FloatArray
-) -> tuple[FloatArray, Any, Any, FloatArray, FloatArray]:
-    """Budget fit per pair, with the above/below masks and the filled price/budget minima."""
-    bmin, bmax = np.where(np.isnan(bmin), bmax, bmin), np.where(np.isnan(bmax), bmin, bmax)
-    pmin, pmax = np.where(np.isnan(pmin), pmax, pmin), np.where(np.isnan(pmax), pmin, pmax)
-    unknown = np.isnan(bmin) | np.isnan(pmin)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        above = ~unknown & (pmin > bmax)
-        below = ~unknown & (pmax < bmin)
-        ratio = np.where(above, pmin / np.maximum(bmax, 1.0), 1.0)
-        budget = np.where(above, np.clip(1.0 - np.log10(ratio), 0.0, 1.0), 1.0)
-    budget = np.where(below, 0.85, budget)
-    budget = np.where(unknown, cfg.budget_unknown, budget)
-    return budget, above, below, pmin, bmin
 
 
 def _take(m: CSR, rows: IntArray) -> CSR:
@@ -1078,6 +908,24 @@ def _rowwise(a: CSR, b: CSR) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     return rb[ib], b.indices[ib].astype(np.int64), pos[ib], ib
 
 
+def _context_pool(
+    cfg: EngineConfig,
+    context: PairContext,
+    val: npt.NDArray[Any],
+    ni: IntArray,
+    n_needs: int,
+    pool: int,
+) -> npt.NDArray[np.bool_]:
+    """The `pool` best candidates per need by an estimate of the final score: content from
+    the candidate product, plus the gated context points."""
+    w = cfg.weights
+    col_w = cfg.concept_feature_weight + cfg.stem_feature_weight + cfg.head_feature_weight
+    content = np.asarray(val, dtype=np.float64) / max(col_w, 1e-9)
+    gate = np.clip(content / 0.35, 0.0, 1.0)
+    estimate = (w.text + w.concepts + w.tags) * content + gate * context.points(cfg)
+    return _top_mask(ni, estimate, n_needs, pool)
+
+
 def _top_mask(
     rows: IntArray, vals: npt.NDArray[Any], n_rows: int, pool: int
 ) -> npt.NDArray[np.bool_]:
@@ -1109,26 +957,17 @@ def _top_per_row(
     ok = data > 0
     if int(lengths.max(initial=0)) > pool:
         ok &= _top_mask(rows, data, score.shape[0], pool)
-    return rows[ok], indices[ok].astype(np.int64), data[ok]
+    at = np.flatnonzero(ok)
+    return rows[at], indices[at].astype(np.int64), data[at]
 
 
-_FLAG_NAMES = (
-    "outside_region",
-    "price_above_budget",
-    "price_below_budget",
-    "price_unknown",
-    "budget_unknown",
-    "maturity_low_for_stage",
-    "dimension_mismatch",
-    "no_shared_concepts",
-)
 _FLAG_CACHE: dict[int, tuple[str, ...]] = {}
 
 
 def _flags(bits: int) -> tuple[str, ...]:
     hit = _FLAG_CACHE.get(bits)
     if hit is None:
-        hit = _FLAG_CACHE[bits] = tuple(n for i, n in enumerate(_FLAG_NAMES) if bits >> i & 1)
+        hit = _FLAG_CACHE[bits] = tuple(n for i, n in enumerate(FLAG_NAMES) if bits >> i & 1)
     return hit
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
+import time
+from typing import Any
 
+import numpy as np
 import pytest
 
 from matchmaker.matching import MatchIndex, NeedDoc, OfferDoc, default_glossary, propose_all
@@ -85,3 +89,69 @@ def test_upsert_remove_and_rebuild_keep_results() -> None:
     assert [p.to_dict() for p in propose_all(inc, [need])["n"]] == [
         p.to_dict() for p in propose_all(fresh, [need])["n"]
     ]
+
+
+def test_terms_of_pairs_agree_with_the_per_document_terms() -> None:
+    """The explanations read concept terms per (document, concept) pair in bulk."""
+    import numpy as np
+
+    a = analyze_batch(default_glossary(), DOCS)
+    lx = a.lexicon
+    rows, cids, want = [], [], []
+    for row in range(len(DOCS)):
+        found = a.concept_terms(row)
+        for key in [*found, "street-lighting", "traffic-signals"]:  # absent ones give ()
+            rows.append(row)
+            cids.append(lx.concept_index[key])
+            want.append(found.get(key, ()))
+    assert a.terms_for(np.asarray(rows), np.asarray(cids)) == want
+    assert ("jalan gelap", "lampu jalan mati", "pju") in want  # once each, in text order
+    assert () in want
+
+
+def test_parts_analysed_in_forked_workers_share_one_stem_numbering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Children meet new words first and number them in their own copy of the lexicon;
+    the parts that come back use this process's numbering."""
+    from matchmaker.matching import batch, parallel
+
+    if not parallel.can_fork():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(batch, "_MIN_DOCS_PER_PART", 1)
+    parent, analyse = os.getpid(), batch.analyze_batch
+
+    def slow_here(*args: Any) -> batch.Analysis:
+        if os.getpid() == parent:
+            time.sleep(0.2)  # the child claims parts meanwhile
+        return analyse(*args)
+
+    monkeypatch.setattr(batch, "analyze_batch", slow_here)
+    renumbered = []
+    adopt = batch.Analysis._renumber_stems
+
+    def record(self: batch.Analysis, lexicon: Any, mapping: Any) -> None:
+        renumbered.append(not np.array_equal(mapping, np.arange(len(mapping))))
+        adopt(self, lexicon, mapping)
+
+    monkeypatch.setattr(batch.Analysis, "_renumber_stems", record)
+    g = default_glossary()
+    # words no analysis has seen yet, different in every part
+    docs = [(f"{t} zq{i}x", f"{d} kata{i}baru", tags) for i, (t, d, tags) in enumerate(DOCS * 3)]
+    parts = batch.analyze_parts(g, docs, workers=2)
+    assert len(parts) == 4 and sum(p.n_docs for p in parts) == len(docs)
+    lx = batch.lexicon_for(g)
+    row = 0
+    for part in parts:
+        assert part.lexicon is lx
+        for r in range(part.n_docs):
+            ref = analyze(g, *docs[row])
+            st = part.stems
+            lo, hi = st.indptr[r], st.indptr[r + 1]
+            stems = [lx.stem_strs[c] for c in st.indices[lo:hi]]
+            got = dict(zip(stems, st.data[lo:hi], strict=True))
+            assert _close(got, ref.stems)
+            assert list(np.diff(st.indices[lo:hi]) > 0) == [True] * (hi - lo - 1)
+            assert part.fuzzy_texts(np.asarray([r])) == [ref.fuzzy_text]
+            row += 1
+    assert any(renumbered)  # a child's part really was renamed

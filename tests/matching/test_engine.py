@@ -201,7 +201,18 @@ def test_forked_workers_give_the_same_proposals(monkeypatch: pytest.MonkeyPatch)
     one = {k: [p.to_dict() for p in v] for k, v in propose_all(idx, needs, k=3).items()}
     two = idx.propose_many(needs, k=3, workers=2)
     assert {k: [p.to_dict() for p in v] for k, v in two.items()} == one
+    assert list(two) == [n.id for n in needs]  # in the order asked
     assert all(isinstance(p, Proposal) for v in two.values() for p in v)
+    # an index built by two processes (one analysis per part) proposes the same
+    from matchmaker.matching import EngineConfig, batch
+
+    monkeypatch.setattr(batch, "_MIN_DOCS_PER_PART", 1)
+    forked = MatchIndex.build(
+        [NATIONAL, REGIONAL, EXPENSIVE, OTHER], config=EngineConfig(workers=2)
+    )
+    forked.upsert(OfferDoc(id="o-delta", title="Lampu jalan LED", description="PJU hemat energi."))
+    got = forked.propose_many(needs, k=3)
+    assert {k: [p.to_dict() for p in v] for k, v in got.items()} == one
 
 
 def test_prune_postings_keeps_the_heaviest_offers_per_feature() -> None:
