@@ -46,6 +46,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _MIN_NEEDS_PER_WORKER = 512  # smaller batches are not worth a fork
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 _CHUNK_NEEDS = 256  # needs scored together (one sparse product); a worker's unit of work
 CONTENT_KEYS = ("text", "concepts", "tags")
 COMPONENT_KEYS = ("text", "concepts", "tags", "dimension", "region", "budget", "maturity")
@@ -338,29 +339,41 @@ class MatchIndex:
                 index._offers[offer.id] = offer
             docs = list(index._offers.values())
             texts = [(d.title, d.description, d.tags) for d in docs]
+            parts = analyze_parts(index.glossary, texts, index.config.workers)
             start = 0
-            for analysis in analyze_parts(index.glossary, texts, index.config.workers):
+            for analysis in parts:
                 for i in range(analysis.n_docs):
                     index._loc[docs[start + i].id] = (analysis, i)
                 start += analysis.n_docs
-            index._rebuild()
+            sizes = [a.n_docs for a in parts]
+            index._rebuild(
+                _Sources(
+                    parts,
+                    np.repeat(np.arange(len(parts), dtype=np.int64), sizes),
+                    np.concatenate([np.arange(n, dtype=np.int64) for n in sizes] or [_NO_ROWS]),
+                )
+            )
         return index
 
     def _analyze(self, docs: Sequence[NeedDoc | OfferDoc]) -> Analysis:
         return analyze_batch(self.glossary, [(d.title, d.description, d.tags) for d in docs])
 
-    def _rebuild(self) -> None:
-        """Refit the IDF of every space and rebuild the main block (the delta is merged)."""
+    def _rebuild(self, src: _Sources | None = None) -> None:
+        """Refit the IDF of every space and rebuild the main block (the delta is merged);
+        ``src``: where the offers' analyses are, if already known."""
         ids = list(self._offers)
-        self._main = self._make_block(ids, refit=True)
+        self._main = self._make_block(ids, refit=True, src=src)
         self._main_alive = np.ones(len(ids), dtype=bool)
         self._main_pos = {oid: i for i, oid in enumerate(ids)}
         self._delta_ids = []
         self._delta = None
         self._delta_dirty = False
 
-    def _make_block(self, ids: list[str], *, refit: bool = False) -> _Block:
-        src = _Sources.of([self._loc[i] for i in ids])
+    def _make_block(
+        self, ids: list[str], *, refit: bool = False, src: _Sources | None = None
+    ) -> _Block:
+        if src is None:
+            src = _Sources.of([self._loc[i] for i in ids])
         offers = [self._offers[i] for i in ids]
         C, V = self._lex.n_concepts, self._lex.n_stems
         concepts, stems = src.gather("concepts", C), src.gather("stems", V)
@@ -661,9 +674,12 @@ class MatchIndex:
         terms: list[tuple[str, ...]] = [()] * len(sel)
         need_stems, need_surf = self._ranked_stems(a, rows)
         need_direct = _take(a.direct, rows)
-        need_value = sparse.csr_matrix(
-            _ones(need_direct).multiply(_widen(_take(a.concepts, rows), a.direct.shape[1]))
-        )
+        # the concept value of each directly named concept, entry by entry of need_direct
+        cv = _take(_widen(a.concepts, need_direct.shape[1]), rows)
+        _, _, v_ia, v_ib = _rowwise(cv, need_direct)
+        dval = np.zeros(need_direct.nnz)
+        dval[v_ib] = cv.data[v_ia]
+        need_value = _csr_parts(dval, need_direct.indices, need_direct.indptr, need_direct.shape)
         keys = self._lex.concept_keys
         nc = max(len(keys), 1)
         ids: list[str] = [""] * len(sel)
@@ -694,10 +710,7 @@ class MatchIndex:
             c_row, c_col, c_ia, c_ib = _rowwise(nd, od)
             if not len(c_row):
                 continue
-            nv = _take(need_value, pn)
-            _, _, v_ia, v_ib = _rowwise(nv, nd)
-            nv_on_nd = np.zeros(nd.nnz)
-            nv_on_nd[v_ib] = nv.data[v_ia]
+            nv_on_nd = _take(need_value, pn).data  # entries as in nd
             f_data = nd.data[c_ia]
             v_data = nv_on_nd[c_ia] + od.data[c_ib]
             cnt = np.bincount(c_row, minlength=len(at))
@@ -804,8 +817,16 @@ class MatchIndex:
                 comps = {key: c * (100.0 / w.total) for key, c in comps.items()}
             return comps
 
-        def total(comps: dict[str, FloatArray]) -> FloatArray:
-            out: FloatArray = np.sum(np.stack(list(comps.values())), axis=0)
+        # the score as a function of the fuzzy similarity alone (the rest is fixed)
+        scale = 100.0 / w.total if w.total > 0 and abs(w.total - 100.0) > 1e-9 else 1.0
+        fixed_text = cfg.text_tfidf_share * v[:, 1]
+        fixed_rest = w.concepts * concepts + w.tags * tags
+        context_points = context.points(cfg)
+
+        def total(fuzzy: FloatArray) -> FloatArray:
+            content = w.text * (fixed_text + (1 - cfg.text_tfidf_share) * fuzzy) + fixed_rest
+            gate = np.clip(content / (0.35 * content_w), 0.0, 1.0)
+            out: FloatArray = scale * (content + gate * context_points)
             return out
 
         fz_need_all = np.asarray(fz_texts, dtype=object)
@@ -829,8 +850,8 @@ class MatchIndex:
         # (`lower`, `upper`). It is computed first for the k best pairs of each need by
         # `lower`; their exact scores set the bar (the k-th of them), and then only for the
         # other pairs whose `upper` reaches that bar: the rest cannot enter the top k.
-        lower = total(components(np.zeros(len(ni))))
-        upper = total(components(np.ones(len(ni))))
+        lower = total(np.zeros(len(ni)))
+        upper = total(np.ones(len(ni)))
         order = np.lexsort((-lower, ni))
         starts = np.searchsorted(ni[order], np.arange(n_needs + 1))
         rank = np.arange(len(order)) - starts[ni[order]]
@@ -838,7 +859,7 @@ class MatchIndex:
         fuzzy = np.zeros(len(ni))
         if len(first):
             fuzzy[first] = similarity(first)
-        exact = total(components(fuzzy))
+        exact = total(fuzzy)
         bar = np.full(n_needs, -np.inf)  # fewer than k pairs: every pair is returned
         counts = np.bincount(ni[first], minlength=n_needs)
         has = np.flatnonzero(counts)
