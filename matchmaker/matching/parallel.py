@@ -96,29 +96,38 @@ def fork_map(
 
     done: set[int] = set()
     errors: list[str] = []
+    open_pipes = len(pipes)
 
     def handle(item: tuple[str, int, Any]) -> None:
+        nonlocal open_pipes
         status, i, payload = item
         if status == "ok":
             done.add(i)
             on_result(i, payload)
         elif status == "error":
             errors.append(payload)
+        elif status == "eof":
+            open_pipes -= 1
 
-    while (i := claim()) < n:
-        result = fn(tasks[i])
-        done.add(i)
-        on_result(i, result)
-        with contextlib.suppress(queue.Empty):
-            while True:
-                handle(inbox.get_nowait())
-    for reader in readers:
-        reader.join()
-    for proc in procs:
-        proc.join()
-    with contextlib.suppress(queue.Empty):
-        while True:
-            handle(inbox.get_nowait())
+    try:
+        while (i := claim()) < n:
+            result = fn(tasks[i])
+            done.add(i)
+            on_result(i, result)
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    handle(inbox.get_nowait())
+        while open_pipes:  # the children's last results, handled as they arrive
+            handle(inbox.get())
+    except BaseException:
+        for proc in procs:
+            proc.terminate()
+        raise
+    finally:
+        for proc in procs:
+            proc.join()
+        for reader in readers:
+            reader.join()
     if errors:
         raise WorkerError(errors[0])
     for i in range(n):  # claimed by a child that died before sending
@@ -164,11 +173,13 @@ def _serve(
 
 
 def _drain(conn: Any, inbox: queue.SimpleQueue[tuple[str, int, Any]]) -> None:
-    """Move a child's results into the inbox until its pipe closes (or the child dies)."""
+    """Move a child's results into the inbox until its pipe closes (or the child dies),
+    then say so with an ``eof`` item."""
     try:
         while True:
             inbox.put(conn.recv())
-    except (EOFError, OSError):
+    except Exception:  # closed (EOF), or unreadable: as if the child died, its tasks are redone
         pass
     finally:
         conn.close()
+        inbox.put(("eof", -1, None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import time
 
@@ -92,3 +93,18 @@ def test_gc_paused_restores_the_collector() -> None:
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_an_error_here_stops_the_children_and_is_raised() -> None:
+    def task(x: int) -> int:
+        time.sleep(0.002)
+        return x
+
+    def collect(i: int, result: int) -> None:
+        if i == 5:
+            raise KeyError("stop")
+
+    before = set(multiprocessing.active_children())
+    with pytest.raises(KeyError):
+        fork_map(task, list(range(500)), 2, collect)
+    assert set(multiprocessing.active_children()) == before  # no child left running
