@@ -184,7 +184,6 @@ class Analysis:
         seq: IntArray,
         seq_surface: IntArray,
         surfaces: list[str],
-        pos_doc_start: IntArray,
         head_pos: IntArray,
         head_ptr: IntArray,
         match_pos: IntArray,
@@ -202,7 +201,6 @@ class Analysis:
         self.seq = seq  # stem id per position (-1 separates fields)
         self.seq_surface = seq_surface  # surface id per position
         self.surfaces = surfaces
-        self.pos_doc_start = pos_doc_start
         self.head_pos = head_pos  # positions of title + tag stems, per document (head_ptr)
         self.head_ptr = head_ptr
         self.match_pos = match_pos  # kept phrase matches, per document (match_ptr)
@@ -600,7 +598,6 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
     np.cumsum(np.bincount(pos_doc[head_pos], minlength=n), out=head_ptr[1:])
     match_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(pos_doc[mpos], minlength=n), out=match_ptr[1:])
-    doc_start = np.searchsorted(pos_doc, np.arange(n + 1))
     return Analysis(
         lx,
         n,
@@ -611,7 +608,6 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
         seq,
         seq_surface.astype(np.int32),
         surfaces,
-        doc_start,
         head_pos,
         head_ptr,
         mpos,
@@ -627,9 +623,9 @@ _MIN_DOCS_PER_PART = 4096  # smaller batches are not worth a fork
 
 def analyze_parts(
     glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[str]]], workers: int = 1
-) -> list[Analysis]:
-    """``analyze_batch`` of contiguous parts of ``docs`` (in order), shared over
-    ``workers`` forked processes; fuzzy texts are made in the same pass.
+) -> Analysis:
+    """``analyze_batch`` of ``docs`` in contiguous parts shared over ``workers`` forked
+    processes, then joined; fuzzy texts are made in the same pass.
 
     A child numbers the stems it meets first with its own copy of the lexicon; they are
     renamed to this process's ids on arrival, so every part uses one numbering."""
@@ -657,4 +653,54 @@ def analyze_parts(
 
     spans = list(zip(bounds[:-1], bounds[1:], strict=True))
     fork_map(analyse, spans, workers, adopt)
-    return [a for a in parts if a is not None]
+    done = [a for a in parts if a is not None]
+    return done[0] if len(done) == 1 else concat_analyses(done)
+
+
+def concat_analyses(parts: Sequence[Analysis]) -> Analysis:
+    """One analysis of the documents of ``parts`` (in order; same lexicon): positions,
+    surface ids and pointers are shifted, matrices stacked. Queries then gather features from
+    one place, which is simpler and faster than from several."""
+    lx = parts[0].lexicon
+    pos_off = np.cumsum([0] + [len(p.seq) for p in parts])
+    surf_off = np.cumsum([0] + [len(p.surfaces) for p in parts])
+
+    def stack(attr: str, width: int) -> CSR:
+        mats = [getattr(p, attr) for p in parts]
+        out = sparse.vstack(
+            [_csr_parts(m.data, m.indices, m.indptr, (m.shape[0], width)) for m in mats],
+            format="csr",
+        )
+        return _csr_parts(out.data, out.indices, out.indptr, out.shape)
+
+    def shifted(attr: str, offsets: IntArray) -> IntArray:
+        return np.concatenate(
+            [getattr(p, attr) + off for p, off in zip(parts, offsets[:-1], strict=True)]
+        )
+
+    def pointers(attr: str, entries: str) -> IntArray:
+        ends = np.cumsum([0] + [len(getattr(p, entries)) for p in parts])
+        tails = [getattr(p, attr)[1:] + off for p, off in zip(parts, ends[:-1], strict=True)]
+        return np.concatenate([np.zeros(1, dtype=np.int64), *tails])
+
+    V, C = lx.n_stems, lx.n_concepts
+    out = Analysis(
+        lx,
+        sum(p.n_docs for p in parts),
+        stack("stems", V),
+        shifted("stem_first", pos_off),
+        stack("concepts", C),
+        stack("head", C + V),
+        np.concatenate([p.seq for p in parts]),
+        shifted("seq_surface", surf_off).astype(np.int32),
+        [sf for p in parts for sf in p.surfaces],
+        shifted("head_pos", pos_off),
+        pointers("head_ptr", "head_pos"),
+        shifted("match_pos", pos_off),
+        np.concatenate([p.match_len for p in parts]),
+        np.concatenate([p.match_phrase for p in parts]),
+        pointers("match_ptr", "match_pos"),
+        stack("direct", C),
+    )
+    out._fuzzy = [t for p in parts for t in p._fuzzy]
+    return out

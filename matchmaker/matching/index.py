@@ -46,7 +46,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _MIN_NEEDS_PER_WORKER = 512  # smaller batches are not worth a fork
-_NO_ROWS = np.zeros(0, dtype=np.int64)
 _CHUNK_NEEDS = 256  # needs scored together (one sparse product); a worker's unit of work
 CONTENT_KEYS = ("text", "concepts", "tags")
 COMPONENT_KEYS = ("text", "concepts", "tags", "dimension", "region", "budget", "maturity")
@@ -339,20 +338,10 @@ class MatchIndex:
                 index._offers[offer.id] = offer
             docs = list(index._offers.values())
             texts = [(d.title, d.description, d.tags) for d in docs]
-            parts = analyze_parts(index.glossary, texts, index.config.workers)
-            start = 0
-            for analysis in parts:
-                for i in range(analysis.n_docs):
-                    index._loc[docs[start + i].id] = (analysis, i)
-                start += analysis.n_docs
-            sizes = [a.n_docs for a in parts]
-            index._rebuild(
-                _Sources(
-                    parts,
-                    np.repeat(np.arange(len(parts), dtype=np.int64), sizes),
-                    np.concatenate([np.arange(n, dtype=np.int64) for n in sizes] or [_NO_ROWS]),
-                )
-            )
+            analysis = analyze_parts(index.glossary, texts, index.config.workers)
+            index._loc = {o.id: (analysis, i) for i, o in enumerate(docs)}
+            rows = np.arange(len(docs), dtype=np.int64)
+            index._rebuild(_Sources([analysis], np.zeros(len(docs), dtype=np.int64), rows))
         return index
 
     def _analyze(self, docs: Sequence[NeedDoc | OfferDoc]) -> Analysis:

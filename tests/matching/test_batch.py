@@ -29,43 +29,44 @@ def _close(a: dict[str, float], b: dict[str, float]) -> bool:
     return a.keys() == b.keys() and all(math.isclose(a[k], b[k], rel_tol=1e-9) for k in a)
 
 
+def _assert_same_as_reference(a: Any, row: int, doc: tuple[str, str, tuple[str, ...]]) -> None:
+    """Row `row` of the batch analysis `a` has the features of the per-document reference."""
+    g = default_glossary()
+    lx = a.lexicon
+    ref = analyze(g, *doc)
+    st = a.stems
+    lo, hi = st.indptr[row], st.indptr[row + 1]
+    got_stems = dict(zip([lx.stem_strs[c] for c in st.indices[lo:hi]], st.data[lo:hi], strict=True))
+    assert _close(got_stems, ref.stems)
+    assert list(np.diff(st.indices[lo:hi]) > 0) == [True] * (hi - lo - 1)  # sorted
+    assert _close(a.concept_values(row), ref.concepts)
+    hd = a.head
+    got_head = {}
+    for c, v in zip(
+        hd.indices[hd.indptr[row] : hd.indptr[row + 1]],
+        hd.data[hd.indptr[row] : hd.indptr[row + 1]],
+        strict=True,
+    ):
+        key = "c:" + lx.concept_keys[c] if c < lx.n_concepts else lx.stem_strs[c - lx.n_concepts]
+        got_head[key] = v
+    assert _close(got_head, ref.head)
+    assert a.concept_terms(row) == ref.concept_terms
+    assert list(a.concept_terms(row)) == list(ref.concept_terms)
+    direct = a.direct.indices[a.direct.indptr[row] : a.direct.indptr[row + 1]]
+    assert {lx.concept_keys[c] for c in direct} == set(ref.concept_terms)
+    assert a.fuzzy_text(row) == ref.fuzzy_text
+    assert a.fuzzy_texts(np.asarray([row])) == [ref.fuzzy_text]
+    ids, surfaces = a.ordered_stems(row)
+    assert [lx.stem_strs[i] for i in ids] == list(ref.stems)
+    assert dict(zip([lx.stem_strs[i] for i in ids], surfaces, strict=True)) == ref.surfaces
+
+
 @pytest.mark.parametrize("batched", [True, False])
 def test_batch_matches_reference(batched: bool) -> None:
-    g = default_glossary()
     docs = DOCS if batched else DOCS[:1]
-    a = analyze_batch(g, docs)
-    lx = a.lexicon
-    for row, (title, desc, tags) in enumerate(docs):
-        ref = analyze(g, title, desc, tags)
-        st = a.stems
-        got_stems = {
-            lx.stem_strs[c]: v
-            for c, v in zip(
-                st.indices[st.indptr[row] : st.indptr[row + 1]],
-                st.data[st.indptr[row] : st.indptr[row + 1]],
-                strict=True,
-            )
-        }
-        assert _close(got_stems, ref.stems)
-        assert _close(a.concept_values(row), ref.concepts)
-        hd = a.head
-        got_head = {}
-        for c, v in zip(
-            hd.indices[hd.indptr[row] : hd.indptr[row + 1]],
-            hd.data[hd.indptr[row] : hd.indptr[row + 1]],
-            strict=True,
-        ):
-            key = (
-                "c:" + lx.concept_keys[c] if c < lx.n_concepts else lx.stem_strs[c - lx.n_concepts]
-            )
-            got_head[key] = v
-        assert _close(got_head, ref.head)
-        assert a.concept_terms(row) == ref.concept_terms
-        assert list(a.concept_terms(row)) == list(ref.concept_terms)
-        assert a.fuzzy_text(row) == ref.fuzzy_text
-        ids, surfaces = a.ordered_stems(row)
-        assert [lx.stem_strs[i] for i in ids] == list(ref.stems)
-        assert dict(zip([lx.stem_strs[i] for i in ids], surfaces, strict=True)) == ref.surfaces
+    a = analyze_batch(default_glossary(), docs)
+    for row, doc in enumerate(docs):
+        _assert_same_as_reference(a, row, doc)
 
 
 def test_upsert_remove_and_rebuild_keep_results() -> None:
@@ -138,20 +139,9 @@ def test_parts_analysed_in_forked_workers_share_one_stem_numbering(
     g = default_glossary()
     # words no analysis has seen yet, different in every part
     docs = [(f"{t} zq{i}x", f"{d} kata{i}baru", tags) for i, (t, d, tags) in enumerate(DOCS * 3)]
-    parts = batch.analyze_parts(g, docs, workers=2)
-    assert len(parts) == 4 and sum(p.n_docs for p in parts) == len(docs)
-    lx = batch.lexicon_for(g)
-    row = 0
-    for part in parts:
-        assert part.lexicon is lx
-        for r in range(part.n_docs):
-            ref = analyze(g, *docs[row])
-            st = part.stems
-            lo, hi = st.indptr[r], st.indptr[r + 1]
-            stems = [lx.stem_strs[c] for c in st.indices[lo:hi]]
-            got = dict(zip(stems, st.data[lo:hi], strict=True))
-            assert _close(got, ref.stems)
-            assert list(np.diff(st.indices[lo:hi]) > 0) == [True] * (hi - lo - 1)
-            assert part.fuzzy_texts(np.asarray([r])) == [ref.fuzzy_text]
-            row += 1
+    a = batch.analyze_parts(g, docs, workers=2)  # 4 parts, joined
+    assert a.n_docs == len(docs) and a.lexicon is batch.lexicon_for(g)
+    for row, doc in enumerate(docs):
+        _assert_same_as_reference(a, row, doc)
+    assert len(renumbered) == 4
     assert any(renumbered)  # a child's part really was renamed
