@@ -18,18 +18,19 @@ the fuzzy-comparison text) is derived lazily per document from the kept arrays.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from . import csr
+from .csr import CSR
 from .features import BROADER_FACTOR
 from .glossary import Glossary
 from .normalize import raw_tokens
 from .parallel import fork_map
 
-CSR: TypeAlias = Any  # scipy.sparse.csr_matrix (scipy ships no type stubs)
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -44,16 +45,6 @@ _CHUNK_DOCS = 8192
 _EMPTY = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0, dtype=np.float64)
 _RAW_CACHE_MAX = 500_000
-
-
-def _ranges(starts: IntArray, counts: IntArray) -> IntArray:
-    """Concatenation of ``arange(s, s + c)`` for every (s, c), vectorised."""
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(counts)
-    offsets = np.repeat(starts - (ends - counts), counts)
-    return offsets + np.arange(total, dtype=np.int64)
 
 
 class Lexicon:
@@ -209,7 +200,9 @@ class Analysis:
         self.match_ptr = match_ptr
         # docs x concept index, direct concepts only; value: 1 + index of the first match
         # that names the concept (order of appearance, as in concept_terms)
-        self.direct = direct if direct is not None else _csr(_EMPTY, _EMPTY, _EMPTY_F, n_docs, 1)
+        self.direct = (
+            direct if direct is not None else csr.from_sorted(_EMPTY, _EMPTY, _EMPTY_F, n_docs, 1)
+        )
         self._fuzzy: list[str | None] = [None] * n_docs
         self._joined: dict[int, str] = {}  # multi-word surface (terms_for) by sequence hash
 
@@ -228,8 +221,8 @@ class Analysis:
             return
         V, C = lexicon.n_stems, lexicon.n_concepts
         self.seq = np.where(self.seq >= 0, mapping[np.maximum(self.seq, 0)], self.seq)
-        self.stems, self.stem_first = _renumber(self.stems, mapping, 0, V, self.stem_first)
-        self.head, _ = _renumber(self.head, mapping, C, C + V, None)
+        self.stems, self.stem_first = csr.renumber(self.stems, mapping, 0, V, self.stem_first)
+        self.head, _ = csr.renumber(self.head, mapping, C, C + V, None)
 
     # -- lazy, per document (explanations and fuzzy comparison) ------------------------------
     def fuzzy_text(self, row: int) -> str:
@@ -248,7 +241,7 @@ class Analysis:
         todo = np.unique(rows[[fz[r] is None for r in rows.tolist()]]) if len(rows) else rows
         if len(todo):
             counts = self.head_ptr[todo + 1] - self.head_ptr[todo]
-            pos = self.head_pos[_ranges(self.head_ptr[todo], counts)]
+            pos = self.head_pos[csr.ranges(self.head_ptr[todo], counts)]
             doc = np.repeat(np.arange(len(todo), dtype=np.int64), counts)
             stem = self.seq[pos]
             # first occurrence of each (doc, stem), in order of appearance
@@ -273,7 +266,7 @@ class Analysis:
         rows = np.asarray(rows, dtype=np.int64)
         starts = self.match_ptr[rows]
         counts = self.match_ptr[rows + 1] - starts
-        idx = _ranges(starts, counts)
+        idx = csr.ranges(starts, counts)
         pair = np.repeat(np.arange(n, dtype=np.int64), counts)
         key = self.match_phrase[idx] * nc + np.repeat(np.asarray(cids, dtype=np.int64), counts)
         at = np.minimum(np.searchsorted(keyset, key), max(len(keyset) - 1, 0))
@@ -372,21 +365,6 @@ class Analysis:
         return ids.tolist(), [surf[i] for i in self.seq_surface[first[order]].tolist()]
 
 
-def _renumber(
-    m: CSR, mapping: IntArray, offset: int, width: int, carried: IntArray | None
-) -> tuple[CSR, IntArray]:
-    """``m`` with columns ``offset + id`` renamed ``offset + mapping[id]`` (columns below
-    ``offset`` kept), ``width`` wide, rows re-sorted; ``carried`` (one value per entry)
-    follows the entries."""
-    cols = m.indices.astype(np.int64)
-    moved = cols >= offset
-    cols[moved] = offset + mapping[cols[moved] - offset]
-    rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
-    order = np.lexsort((cols, rows))
-    extra = carried[order] if carried is not None else _EMPTY
-    return _csr(rows[order], cols[order], m.data[order], m.shape[0], width), extra
-
-
 def _stack_fields(
     docs: Sequence[tuple[str, str, Sequence[str]]],
 ) -> tuple[list[str], IntArray, FloatArray, npt.NDArray[np.bool_]]:
@@ -418,7 +396,7 @@ def _tokenize(lx: Lexicon, texts: list[str]) -> tuple[IntArray, IntArray, list[s
     flat = np.fromiter((s for i in infos for s in i[0]), np.int64, int(n_st.sum()))
     surfaces = [sf for i in infos for sf in i[1]]
     off = np.cumsum(n_st) - n_st
-    idx = _ranges(off[tok], n_st[tok])
+    idx = csr.ranges(off[tok], n_st[tok])
     return flat[idx], idx, surfaces
 
 
@@ -482,32 +460,6 @@ def _group(keys: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     return order, starts, sk[starts]
 
 
-_MAXPRINT = sparse.csr_matrix((1, 1)).maxprint
-
-
-def _csr(rows: IntArray, cols: IntArray, vals: FloatArray, n_rows: int, n_cols: int) -> CSR:
-    """CSR from entries already sorted by (row, col) and unique."""
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-    return _csr_parts(vals, cols, indptr, (n_rows, max(n_cols, 1)))
-
-
-def _csr_parts(
-    data: npt.NDArray[Any], indices: npt.NDArray[Any], indptr: IntArray, shape: tuple[int, int]
-) -> CSR:
-    """CSR from its arrays (indices sorted within rows, all < shape[1]), without scipy's
-    constructor checks: they scan every index, which dominates small queries against the
-    large offer matrices. int32 indices (all our matrices are far below 2**31 entries)."""
-    m = sparse.csr_matrix.__new__(sparse.csr_matrix)
-    m._shape = (int(shape[0]), int(shape[1]))
-    m.maxprint = _MAXPRINT
-    m.data = np.asarray(data)
-    m.indices = np.asarray(indices).astype(np.int32, copy=False)
-    m.indptr = np.asarray(indptr).astype(np.int32, copy=False)
-    m.has_sorted_indices = True
-    return m
-
-
 def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[str]]]) -> Analysis:
     """Features of (title, description, tags) documents; row i is docs[i]."""
     lx = lexicon_for(glossary)
@@ -529,14 +481,14 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
     wsum = np.add.reduceat(fw, starts) if len(starts) else fw
     hcount = np.add.reduceat(fh, starts) if len(starts) else fh
     s_doc, s_stem = gkeys // max(V, 1), gkeys % max(V, 1)
-    stems = _csr(s_doc, s_stem, 1.0 + np.log(wsum), n, V)
+    stems = csr.from_sorted(s_doc, s_stem, 1.0 + np.log(wsum), n, V)
     stem_first = pos[order[starts]]
 
     # concepts: one count per field (weighted), broader concepts get a share
     mpos, mlen, mph = _match_phrases(lx, seq)
     ncid = lx.phrase_cid_ptr[mph + 1] - lx.phrase_cid_ptr[mph]
     m_field: IntArray = np.repeat(field_of_pos[mpos], ncid)
-    m_cid = lx.phrase_cids[_ranges(lx.phrase_cid_ptr[mph], ncid)]
+    m_cid = lx.phrase_cids[csr.ranges(lx.phrase_cid_ptr[mph], ncid)]
     fc = np.unique(m_field * C + m_cid)
     f_of, c_of = fc // C, fc % C
     order_c, starts_c, ckeys = _group(field_doc[f_of] * C + c_of)
@@ -546,7 +498,7 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
     )
     d_doc, d_cid = ckeys // C, ckeys % C
     dkeys, dfirst = np.unique(field_doc[m_field] * C + m_cid, return_index=True)
-    direct = _csr(dkeys // C, dkeys % C, dfirst + 1.0, n, C)
+    direct = csr.from_sorted(dkeys // C, dkeys % C, dfirst + 1.0, n, C)
     d_val = lx.concept_weight[d_cid] * (1.0 + np.log(np.maximum(cw, 1e-300)))
     # broader: value = max(own direct value, BROADER_FACTOR x the direct value of a child)
     b_doc_l: list[IntArray] = []
@@ -557,7 +509,7 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
         corder = np.argsort(lx.broader_child, kind="stable")
         np.cumsum(np.bincount(lx.broader_child, minlength=C), out=child_ptr[1:])
         nb = child_ptr[d_cid + 1] - child_ptr[d_cid]
-        idx = corder[_ranges(child_ptr[d_cid], nb)]
+        idx = corder[csr.ranges(child_ptr[d_cid], nb)]
         b_doc_l.append(np.repeat(d_doc, nb))
         b_cid_l.append(lx.broader_target[idx])
         b_val_l.append(BROADER_FACTOR * np.repeat(d_val, nb))
@@ -574,7 +526,7 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
     u_broader_val = np.maximum.reduceat(bv, starts_u) if len(starts_u) else bv
     u_raised = u_broader_val > u_direct_val
     u_doc, u_cid = ukeys // C, ukeys % C
-    concepts = _csr(u_doc, u_cid, u_val, n, C)
+    concepts = csr.from_sorted(u_doc, u_cid, u_val, n, C)
 
     # head: stems and concepts of title + tags
     in_head = hcount > 0
@@ -590,7 +542,7 @@ def analyze_batch(glossary: Glossary, docs: Sequence[tuple[str, str, Sequence[st
     h_col = np.concatenate((u_cid[hc_mask], hd_stem_col))
     h_val = np.concatenate((hc_val, hd_stem_val))
     h_order = np.argsort(h_doc * (C + V) + h_col, kind="stable")
-    head = _csr(h_doc[h_order], h_col[h_order], h_val[h_order], n, C + V)
+    head = csr.from_sorted(h_doc[h_order], h_col[h_order], h_val[h_order], n, C + V)
 
     # lazy explanation data
     head_pos = pos[field_head[field_of_pos[pos]]]
@@ -668,10 +620,10 @@ def concat_analyses(parts: Sequence[Analysis]) -> Analysis:
     def stack(attr: str, width: int) -> CSR:
         mats = [getattr(p, attr) for p in parts]
         out = sparse.vstack(
-            [_csr_parts(m.data, m.indices, m.indptr, (m.shape[0], width)) for m in mats],
+            [csr.from_parts(m.data, m.indices, m.indptr, (m.shape[0], width)) for m in mats],
             format="csr",
         )
-        return _csr_parts(out.data, out.indices, out.indptr, out.shape)
+        return csr.from_parts(out.data, out.indices, out.indptr, out.shape)
 
     def shifted(attr: str, offsets: IntArray) -> IntArray:
         return np.concatenate(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,16 +11,8 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from .batch import (
-    CSR,
-    Analysis,
-    _csr,
-    _csr_parts,
-    _ranges,
-    analyze_batch,
-    analyze_parts,
-    lexicon_for,
-)
+from . import csr
+from .batch import Analysis, analyze_batch, analyze_parts, lexicon_for
 from .context import (
     FLAG_NAMES,
     NO_SHARED_CONCEPTS,
@@ -31,9 +22,11 @@ from .context import (
     RegionBits,
     pair_context,
 )
+from .csr import CSR
 from .features import DocFeatures
 from .glossary import Glossary, default_glossary
 from .parallel import fork_map, gc_paused
+from .spaces import IdfSpace
 from .types import (
     ConceptMatch,
     EngineConfig,
@@ -57,161 +50,6 @@ _Raw = tuple[str, float, list[float], tuple[_ConceptKey, ...], tuple[str, ...], 
 CONTEXT_KEYS = ("dimension", "region", "budget", "maturity")
 
 
-class _Space:
-    """A string-keyed feature vocabulary with IDF (used by the overlap detector)."""
-
-    def __init__(self, max_df: float = 1.0, min_docs_for_max_df: int = 1000) -> None:
-        self.vocab: dict[str, int] = {}
-        self.idf: FloatArray = np.zeros(0)
-        self.default_idf = 1.0
-        self.max_df = max_df
-        self.min_docs_for_max_df = min_docs_for_max_df
-        self.excluded: frozenset[str] = frozenset()
-
-    def fit(self, docs: Sequence[dict[str, float]]) -> None:
-        """Vocabulary and IDF; on large corpora, features in more than max_df of the
-        documents are dropped (they would make candidate generation dense, like stop words)."""
-        df_count: dict[str, int] = {}
-        for d in docs:
-            for key in d:
-                df_count[key] = df_count.get(key, 0) + 1
-        n = len(docs)
-        limit = n + 1
-        if n >= self.min_docs_for_max_df and self.max_df < 1.0:
-            limit = int(self.max_df * n)
-        self.excluded = frozenset(k for k, c in df_count.items() if c > limit)
-        self.vocab = {}
-        df: list[int] = []
-        for key, c in df_count.items():
-            if c <= limit:
-                self.vocab[key] = len(df)
-                df.append(c)
-        self.idf = np.log((n + 1) / (np.asarray(df, dtype=np.float64) + 1)) + 1.0
-        self.default_idf = math.log((n + 1) / 2) + 1.0
-
-    def matrix(self, docs: Sequence[dict[str, float]], *, grow: bool, top: int = 0) -> CSR:
-        vocab, idf = self.vocab, self.idf
-        keys = [k for d in docs for k in d]
-        tfs = np.fromiter((v for d in docs for v in d.values()), dtype=np.float64, count=len(keys))
-        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
-        if grow:
-            excluded = self.excluded
-            for k in keys:
-                if k not in vocab and k not in excluded:
-                    vocab[k] = len(vocab)
-        cols = np.fromiter((vocab.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
-        full_idf = np.full(max(len(vocab), 1), self.default_idf)
-        full_idf[: len(idf)] = idf
-        vals = tfs * full_idf[np.maximum(cols, 0)]
-        vals[cols < 0] = 0.0
-        rows = np.repeat(np.arange(len(docs)), lengths)
-        if top:
-            # keep the `top` strongest features of each document (queries only)
-            order = np.lexsort((-vals, rows))
-            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-            rank = np.arange(len(order)) - np.repeat(starts, lengths)
-            keep = np.zeros(len(vals), dtype=bool)
-            keep[order[rank < top]] = True
-            vals[~keep] = 0.0
-        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(docs)))
-        norms[norms == 0] = 1.0
-        vals = vals / norms[rows]
-        ok = vals != 0
-        m = sparse.csr_matrix(
-            (vals[ok], (rows[ok], cols[ok])), shape=(len(docs), max(len(vocab), 1))
-        )
-        m.sum_duplicates()
-        return m
-
-
-class _IdfSpace:
-    """IDF over integer feature ids (columns), fixed at the last rebuild.
-
-    Features in more than ``max_df`` of >= 1000 documents are excluded (like stop words);
-    features first seen after the rebuild (delta offers) get the default IDF."""
-
-    def __init__(self, max_df: float = 1.0, min_docs_for_max_df: int = 1000) -> None:
-        self.max_df = max_df
-        self.min_docs_for_max_df = min_docs_for_max_df
-        self.idf: FloatArray = np.zeros(0)
-        self.known: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
-        self.excluded: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
-        self.fitted: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
-        self.default_idf = 1.0
-        self.version = 0  # changes whenever idf, known or excluded change
-
-    def fit(self, m: CSR) -> None:
-        n, width = m.shape[0], m.shape[1]
-        df = np.bincount(m.indices, minlength=width)[:width]
-        limit = n + 1
-        if n >= self.min_docs_for_max_df and self.max_df < 1.0:
-            limit = int(self.max_df * n)
-        self.default_idf = math.log((n + 1) / 2) + 1.0
-        self.excluded = df > limit
-        self.known = (df > 0) & ~self.excluded
-        self.fitted = self.known.copy()
-        self.idf = np.where(self.known, np.log((n + 1) / (df + 1.0)) + 1.0, self.default_idf)
-        self.version += 1
-
-    def ensure(self, width: int) -> None:
-        extra = width - len(self.idf)
-        if extra > 0:
-            self.version += 1
-            self.idf = np.concatenate((self.idf, np.full(extra, self.default_idf)))
-            no = np.zeros(extra, dtype=bool)
-            self.known = np.concatenate((self.known, no))
-            self.excluded = np.concatenate((self.excluded, no))
-            self.fitted = np.concatenate((self.fitted, no))
-
-    def transform(self, m: CSR, *, grow: bool, top: int = 0, first: IntArray | None = None) -> CSR:
-        """TF-IDF rows, L2-normalised; unknown features are dropped (or learnt if grow)."""
-        self.ensure(m.shape[1])
-        n = m.shape[0]
-        cols = m.indices.astype(np.int64)
-        if grow:
-            new = ~self.known[cols] & ~self.excluded[cols]
-            if new.any():
-                self.known[cols[new]] = True
-                self.version += 1
-        vals = m.data * self.idf[cols] * self.known[cols]
-        lengths = np.diff(m.indptr).astype(np.int64)
-        rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        if top and len(vals):
-            # keep the `top` strongest features of each document, ties by first appearance
-            tie = first if first is not None else np.arange(len(vals))
-            order = np.lexsort((tie, -vals, rows))
-            starts = np.repeat(m.indptr[:-1].astype(np.int64), lengths)
-            rank = np.arange(len(order)) - starts
-            keep = np.zeros(len(vals), dtype=bool)
-            keep[order[rank < top]] = True
-            vals = np.where(keep, vals, 0.0)
-        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=n))
-        norms[norms == 0] = 1.0
-        vals = vals / norms[rows]
-        ok = vals != 0
-        return _csr(rows[ok], cols[ok], vals[ok], n, m.shape[1])
-
-
-def _widen(m: CSR, width: int) -> CSR:
-    """The same rows with exactly `width` columns (features newer than `width` are cut)."""
-    if m.shape[1] == width:
-        return m
-    if m.shape[1] > width:
-        keep = m.indices < width
-        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[keep]
-        return _csr(rows, m.indices[keep], m.data[keep], m.shape[0], width)
-    out = _csr_parts(m.data, m.indices, m.indptr, (m.shape[0], width))
-    out.has_sorted_indices = bool(m.has_sorted_indices)
-    return out
-
-
-def _hstack(parts: Sequence[CSR]) -> CSR:
-    """Rows side by side (column blocks), keeping sorted indices."""
-    out = sparse.hstack(parts, format="csr")
-    out.sort_indices()
-    return out
-
-
 @dataclass(slots=True)
 class _Block:
     """Matrices and attribute arrays of a set of offers (the main block or the delta)."""
@@ -229,17 +67,10 @@ class _Block:
     direct: CSR  # offers x concepts named directly (shared concepts), data: concept value
 
 
-def _ones(m: CSR) -> CSR:
-    """The same pattern with every value 1."""
-    out = m.copy()
-    out.data = np.ones(len(out.data))
-    return out
-
-
 @dataclass(slots=True)
 class _Sources:
     """Where the features of each offer of a block live: row ``rows[i]`` of
-    ``analyses[which[i]]`` (a bulk build makes a few analyses, each upsert one)."""
+    ``analyses[which[i]]`` (a build makes one analysis, each upsert one more)."""
 
     analyses: list[Analysis]
     which: IntArray
@@ -277,8 +108,8 @@ class _Sources:
         for a, sel, rows in self.parts():
             m = getattr(a, attr)
             if not (len(rows) == a.n_docs and np.array_equal(rows, np.arange(a.n_docs))):
-                m = _take(m, rows)
-            blocks.append(_widen(m, width))
+                m = csr.take(m, rows)
+            blocks.append(csr.widen(m, width))
             where.append(sel)
         if len(blocks) == 1:
             out = blocks[0]
@@ -290,7 +121,7 @@ class _Sources:
             return out
         inv = np.empty(len(order), dtype=np.int64)
         inv[order] = np.arange(len(order))
-        return _take(out, inv)
+        return csr.take(out, inv)
 
     def fuzzy_texts(self) -> list[str]:
         out = [""] * len(self.rows)
@@ -309,9 +140,9 @@ class MatchIndex:
         self._lex = lexicon_for(self.glossary)
         self._offers: dict[str, OfferDoc] = {}
         self._loc: dict[str, tuple[Analysis, int]] = {}
-        self._concepts = _IdfSpace()
-        self._stems = _IdfSpace(max_df=self.config.max_df)
-        self._head = _IdfSpace(max_df=self.config.max_df)
+        self._concepts = IdfSpace()
+        self._stems = IdfSpace(max_df=self.config.max_df)
+        self._head = IdfSpace(max_df=self.config.max_df)
         self._main: _Block | None = None
         self._main_alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._main_pos: dict[str, int] = {}
@@ -375,7 +206,7 @@ class MatchIndex:
         ms = self._stems.transform(stems, grow=True)
         mh = self._head.transform(head, grow=True)
         cfg = self.config
-        mat = _hstack([mc, ms, mh])
+        mat = csr.hstack([mc, ms, mh])
         col_w = np.concatenate(
             (
                 np.full(C, cfg.concept_feature_weight),
@@ -403,8 +234,8 @@ class MatchIndex:
             groups=groups,
             attrs=OfferAttrs.of(offers, self._regions),
             fuzzy=np.asarray(src.fuzzy_texts(), dtype=object),
-            stems=_ones(stems),
-            direct=_ones(src.gather("direct", C)).multiply(concepts).tocsr(),
+            stems=csr.ones(stems),
+            direct=csr.ones(src.gather("direct", C)).multiply(concepts).tocsr(),
         )
 
     def upsert(self, offer: OfferDoc) -> None:
@@ -548,14 +379,14 @@ class MatchIndex:
         a = self._analyze(needs)
         C, V = self._lex.n_concepts, self._lex.n_stems
         parts = (
-            self._concepts.transform(_widen(a.concepts, C), grow=False),
+            self._concepts.transform(csr.widen(a.concepts, C), grow=False),
             self._stems.transform(
-                _widen(a.stems, V),
+                csr.widen(a.stems, V),
                 grow=False,
                 top=self.config.query_max_features,
                 first=a.stem_first,
             ),
-            self._head.transform(_widen(a.head, C + V), grow=False),
+            self._head.transform(csr.widen(a.head, C + V), grow=False),
         )
         n = len(needs)
         rows = np.concatenate(
@@ -606,8 +437,8 @@ class MatchIndex:
             wc, ws, wh = block.widths
             ok = q_col < np.asarray(block.widths)[q_part]
             gcol = np.asarray([0, wc, wc + ws])[q_part] + q_col
-            q = _csr(q_row[ok], gcol[ok], q_val[ok], len(rows), wc + ws + wh)
-            qw = _csr(
+            q = csr.from_sorted(q_row[ok], gcol[ok], q_val[ok], len(rows), wc + ws + wh)
+            qw = csr.from_sorted(
                 q_row[ok],
                 gcol[ok],
                 (q_val * col_w[q_part])[ok].astype(np.float32),
@@ -624,8 +455,8 @@ class MatchIndex:
             if not exhaustive and len(ni) > pool:
                 chosen = _context_pool(cfg, ctx, val, ni, len(part), pool)
                 ni, oi, ctx = ni[chosen], oi[chosen], ctx.take(chosen)
-            qt, mt = _take(q, ni), _take(block.mat, oi)
-            p_row, p_col, p_ia, p_ib = _rowwise(qt, mt)
+            qt, mt = csr.take(q, ni), csr.take(block.mat, oi)
+            p_row, p_col, p_ia, p_ib = csr.rowwise(qt, mt)
             prod = qt.data[p_ia] * mt.data[p_ib]
             cos = np.asarray(
                 np.bincount(
@@ -662,13 +493,15 @@ class MatchIndex:
         shared: list[tuple[_ConceptKey, ...]] = [()] * len(sel)
         terms: list[tuple[str, ...]] = [()] * len(sel)
         need_stems, need_surf = self._ranked_stems(a, rows)
-        need_direct = _take(a.direct, rows)
+        need_direct = csr.take(a.direct, rows)
         # the concept value of each directly named concept, entry by entry of need_direct
-        cv = _take(_widen(a.concepts, need_direct.shape[1]), rows)
-        _, _, v_ia, v_ib = _rowwise(cv, need_direct)
+        cv = csr.take(csr.widen(a.concepts, need_direct.shape[1]), rows)
+        _, _, v_ia, v_ib = csr.rowwise(cv, need_direct)
         dval = np.zeros(need_direct.nnz)
         dval[v_ib] = cv.data[v_ia]
-        need_value = _csr_parts(dval, need_direct.indices, need_direct.indptr, need_direct.shape)
+        need_value = csr.from_parts(
+            dval, need_direct.indices, need_direct.indptr, need_direct.shape
+        )
         keys = self._lex.concept_keys
         nc = max(len(keys), 1)
         ids: list[str] = [""] * len(sel)
@@ -681,8 +514,8 @@ class MatchIndex:
                 ids[j] = block.ids[o]
             # shared terms: need stems (valued by rank) present in the offer, best 8
             width = max(need_stems.shape[1], block.stems.shape[1])
-            ns_t = _take(_widen(need_stems, width), pn)
-            t_row, _, t_ia, _ = _rowwise(ns_t, _take(_widen(block.stems, width), po))
+            ns_t = csr.take(csr.widen(need_stems, width), pn)
+            t_row, _, t_ia, _ = csr.rowwise(ns_t, csr.take(csr.widen(block.stems, width), po))
             t_data = ns_t.data[t_ia]
             t_cnt = np.bincount(t_row, minlength=len(at))
             t_ord = np.lexsort((t_data, t_row))
@@ -694,12 +527,12 @@ class MatchIndex:
                 terms[j] = tuple(words[t_ptr[q] : t_ptr[q + 1]])
             # shared concepts: named directly on both sides, by -(need + offer value), then
             # by first appearance in the need
-            od = _take(_widen(block.direct, need_direct.shape[1]), po)
-            nd = _take(need_direct, pn)
-            c_row, c_col, c_ia, c_ib = _rowwise(nd, od)
+            od = csr.take(csr.widen(block.direct, need_direct.shape[1]), po)
+            nd = csr.take(need_direct, pn)
+            c_row, c_col, c_ia, c_ib = csr.rowwise(nd, od)
             if not len(c_row):
                 continue
-            nv_on_nd = _take(need_value, pn).data  # entries as in nd
+            nv_on_nd = csr.take(need_value, pn).data  # entries as in nd
             f_data = nd.data[c_ia]
             v_data = nv_on_nd[c_ia] + od.data[c_ib]
             cnt = np.bincount(c_row, minlength=len(at))
@@ -745,9 +578,9 @@ class MatchIndex:
     def _ranked_stems(self, a: Analysis, rows: IntArray) -> tuple[CSR, list[str]]:
         """Stems of the needs `rows`, valued 1 + their index in (need, rarest first, first
         appearance) order, and the surface form at each index."""
-        m = _take(a.stems, rows)
+        m = csr.take(a.stems, rows)
         counts = np.diff(m.indptr).astype(np.int64)
-        ent = _ranges(a.stems.indptr[rows].astype(np.int64), counts)
+        ent = csr.ranges(a.stems.indptr[rows].astype(np.int64), counts)
         first = a.stem_first[ent]
         sid = m.indices.astype(np.int64)
         idf = self._rank_idf()
@@ -758,7 +591,7 @@ class MatchIndex:
         pos[order] = np.arange(1, len(order) + 1)
         surf = a.surfaces
         words = [surf[i] for i in a.seq_surface[first[order]].tolist()]
-        return _csr_parts(pos, m.indices, m.indptr, m.shape), words
+        return csr.from_parts(pos, m.indices, m.indptr, m.shape), words
 
     def _rank_idf(self) -> FloatArray:
         """Per stem id: its IDF for ranking shared terms (0 when excluded)."""
@@ -874,17 +707,6 @@ class _Query:
     val: FloatArray
 
 
-def _take(m: CSR, rows: IntArray) -> CSR:
-    """m[rows] without scipy's indexing overhead (sorted indices are kept)."""
-    ptr = m.indptr
-    starts = ptr[rows].astype(np.int64)
-    lens = ptr[rows + 1].astype(np.int64) - starts
-    idx = _ranges(starts, lens)
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(lens, out=indptr[1:])
-    return _csr_parts(m.data[idx], m.indices[idx], indptr, (len(rows), m.shape[1]))
-
-
 def _prune_postings(post: CSR, cap: int) -> CSR:
     """Impact-ordered pruning: each feature (row) keeps its `cap` heaviest offers, so that
     umbrella concepts found in half the corpus do not make every need score every offer."""
@@ -898,24 +720,7 @@ def _prune_postings(post: CSR, cap: int) -> CSR:
         drop = np.argpartition(post.data[s:e], e - s - cap)[: e - s - cap]
         keep[s + drop] = False
     rows = np.repeat(np.arange(post.shape[0], dtype=np.int64), lengths)[keep]
-    return _csr(rows, post.indices[keep], post.data[keep], post.shape[0], post.shape[1])
-
-
-def _rowwise(a: CSR, b: CSR) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """Entries present in the same row and column of `a` and `b` (same number of rows,
-    sorted unique indices): their row, column and positions in a.data and b.data, in (row,
-    column) order. An element-wise product without building scipy matrices."""
-    w = np.int64(max(a.shape[1], b.shape[1]) + 1)
-    ra = np.repeat(np.arange(a.shape[0], dtype=np.int64), np.diff(a.indptr))
-    rb = np.repeat(np.arange(b.shape[0], dtype=np.int64), np.diff(b.indptr))
-    ka = ra * w + a.indices
-    kb = rb * w + b.indices
-    if not len(ka) or not len(kb):
-        e = np.zeros(0, dtype=np.int64)
-        return e, e, e, e
-    pos = np.minimum(np.searchsorted(ka, kb), len(ka) - 1)
-    ib = np.flatnonzero(ka[pos] == kb)
-    return rb[ib], b.indices[ib].astype(np.int64), pos[ib], ib
+    return csr.from_sorted(rows, post.indices[keep], post.data[keep], post.shape[0], post.shape[1])
 
 
 def _context_pool(

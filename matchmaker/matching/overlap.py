@@ -9,7 +9,8 @@ import numpy as np
 
 from .features import DocFeatures, analyze
 from .glossary import Glossary, default_glossary
-from .index import _Space, shared_concepts
+from .index import shared_concepts
+from .spaces import TermSpace
 from .types import ConceptMatch, EngineConfig, NeedDoc, OverlapCluster
 
 
@@ -21,7 +22,7 @@ def _similarity_matrix(
     needs: Sequence[NeedDoc], glossary: Glossary, config: EngineConfig
 ) -> tuple[list[DocFeatures], np.ndarray]:
     feats = [analyze(glossary, n.title, n.description, tuple(n.tags)) for n in needs]
-    cspace, sspace = _Space(), _Space()
+    cspace, sspace = TermSpace(), TermSpace()
     cspace.fit([f.concepts for f in feats])
     sspace.fit([f.stems for f in feats])
     qc = cspace.matrix([f.concepts for f in feats], grow=False)

@@ -265,7 +265,7 @@ def test_rowwise_matches_the_scipy_elementwise_product() -> None:
     import numpy as np
     from scipy import sparse
 
-    from matchmaker.matching.index import _rowwise
+    from matchmaker.matching.csr import rowwise as _rowwise
 
     rng = np.random.default_rng(1)
     a = sparse.random(30, 40, density=0.2, format="csr", random_state=rng)
