@@ -40,14 +40,12 @@ IntArray = npt.NDArray[np.int64]
 
 _MIN_NEEDS_PER_WORKER = 512  # smaller batches are not worth a fork
 _CHUNK_NEEDS = 256  # needs scored together (one sparse product); a worker's unit of work
-CONTENT_KEYS = ("text", "concepts", "tags")
 COMPONENT_KEYS = ("text", "concepts", "tags", "dimension", "region", "budget", "maturity")
 # (concept id, need terms, offer terms): a ConceptMatch before the glossary labels are added
 _ConceptKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 # a proposal in compact form: offer id, score, components (COMPONENT_KEYS order),
 # shared concepts, shared terms, flag bits
 _Raw = tuple[str, float, list[float], tuple[_ConceptKey, ...], tuple[str, ...], int]
-CONTEXT_KEYS = ("dimension", "region", "budget", "maturity")
 
 
 @dataclass(slots=True)
