@@ -17,8 +17,8 @@ the fuzzy-comparison text) is derived lazily per document from the kept arrays.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,10 @@ from .parallel import fork_map
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+T = TypeVar("T")
+R = TypeVar("R")
+# tokens a lexicon learnt: (token, stem strings, surfaces); see Lexicon.learned_since
+Learned: TypeAlias = list[tuple[str, tuple[str, ...], tuple[str, ...]]]
 
 _SEP = "\x00"
 # ASCII characters that always end a token; ' - _ stay inside and such tokens (and any with
@@ -55,6 +59,7 @@ class Lexicon:
         self.stem_ids: dict[str, int] = {}
         self.stem_strs: list[str] = []
         self._raw: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+        self._learned: list[str] = []  # the tokens of _raw, in the order they were learnt
         self.concept_keys: list[str] = list(glossary.concepts)
         self.concept_index = {c: i for i, c in enumerate(self.concept_keys)}
         concepts = [glossary.concepts[c] for c in self.concept_keys]
@@ -150,7 +155,45 @@ class Lexicon:
         hit = (tuple(self.stem_id(s) for s, _ in pairs), tuple(sf for _, sf in pairs))
         if len(self._raw) < _RAW_CACHE_MAX:
             self._raw[token] = hit
+            self._learned.append(token)
         return hit
+
+    # A forked worker learns tokens in its own copy of the lexicon; it sends them back
+    # (with stem strings, not ids) so that this process need not analyse them again.
+    @property
+    def n_learned(self) -> int:
+        return len(self._learned)
+
+    def learned_since(self, mark: int) -> Learned:
+        """(token, stem strings, surfaces) of the tokens learnt after ``n_learned`` was mark."""
+        strs = self.stem_strs
+        out = []
+        for token in self._learned[mark:]:
+            ids, surfaces = self._raw[token]
+            out.append((token, tuple(strs[i] for i in ids), surfaces))
+        return out
+
+    def adopt(self, learned: Learned) -> None:
+        """Take tokens learnt by another process's copy (see ``learned_since``)."""
+        raw = self._raw
+        for token, stems, surfaces in learned:
+            if token not in raw and len(raw) < _RAW_CACHE_MAX:
+                raw[token] = (tuple(self.stem_id(s) for s in stems), surfaces)
+                self._learned.append(token)
+
+
+def learning(lexicon: Lexicon, fn: Callable[[T], R]) -> Callable[[T], tuple[R, Learned]]:
+    """``fn`` made to return also what ``lexicon`` learnt since the previous call (or since
+    now): a forked worker's results then carry the tokens for this process to adopt."""
+    state = {"mark": lexicon.n_learned}
+
+    def run(task: T) -> tuple[R, Learned]:
+        result = fn(task)
+        learned = lexicon.learned_since(state["mark"])
+        state["mark"] = lexicon.n_learned
+        return result, learned
+
+    return run
 
 
 def lexicon_for(glossary: Glossary) -> Lexicon:
@@ -596,15 +639,16 @@ def analyze_parts(
 
     parts: list[Analysis | None] = [None] * (len(bounds) - 1)
 
-    def adopt(i: int, result: tuple[Analysis, list[str]]) -> None:
-        a, new = result
+    def adopt(i: int, result: tuple[tuple[Analysis, list[str]], Learned]) -> None:
+        (a, new), learned = result
         mapping = np.arange(base + len(new), dtype=np.int64)
         mapping[base:] = [lx.stem_id(s) for s in new]
         a._renumber_stems(lx, mapping)
+        lx.adopt(learned)
         parts[i] = a
 
     spans = list(zip(bounds[:-1], bounds[1:], strict=True))
-    fork_map(analyse, spans, workers, adopt)
+    fork_map(learning(lx, analyse), spans, workers, adopt)
     done = [a for a in parts if a is not None]
     return done[0] if len(done) == 1 else concat_analyses(done)
 

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from . import csr
-from .batch import Analysis, analyze_batch, analyze_parts, lexicon_for
+from .batch import Analysis, Learned, analyze_batch, analyze_parts, learning, lexicon_for
 from .context import (
     FLAG_NAMES,
     NO_SHARED_CONCEPTS,
@@ -311,13 +311,21 @@ class MatchIndex:
         def compute(part: Sequence[NeedDoc]) -> dict[str, list[_Raw]]:
             return self._raw(part, k, exhaustive)
 
-        def collect(_: int, raw: dict[str, list[_Raw]]) -> None:
+        def collect(_: int, result: tuple[dict[str, list[_Raw]], Learned]) -> None:
+            raw, learned = result
+            self._lex.adopt(learned)  # the words of the needs a worker read
             out.update(self._materialise(raw))
 
         self._fuzzy_threads = 1 if n_workers > 1 else -1  # the other cores run workers
         try:
             with gc_paused():
-                fork_map(compute, chunks, n_workers, collect, in_child=self._in_worker)
+                fork_map(
+                    learning(self._lex, compute),
+                    chunks,
+                    n_workers,
+                    collect,
+                    in_child=self._in_worker,
+                )
         finally:
             self._fuzzy_threads = -1
         return {n.id: out[n.id] for n in needs}

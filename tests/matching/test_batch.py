@@ -139,9 +139,13 @@ def test_parts_analysed_in_forked_workers_share_one_stem_numbering(
     g = default_glossary()
     # words no analysis has seen yet, different in every part
     docs = [(f"{t} zq{i}x", f"{d} kata{i}baru", tags) for i, (t, d, tags) in enumerate(DOCS * 3)]
+    mark = batch.lexicon_for(g).n_learned
     a = batch.analyze_parts(g, docs, workers=2)  # 4 parts, joined
     assert a.n_docs == len(docs) and a.lexicon is batch.lexicon_for(g)
     for row, doc in enumerate(docs):
         _assert_same_as_reference(a, row, doc)
     assert len(renumbered) == 4
     assert any(renumbered)  # a child's part really was renamed
+    # the words the children read are known here too (not analysed again)
+    learned = {token for token, _, _ in batch.lexicon_for(g).learned_since(mark)}
+    assert {f"zq{i}x" for i in range(len(docs))} <= learned

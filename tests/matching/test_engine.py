@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
+from typing import Any
 
 import pytest
 
@@ -213,6 +216,22 @@ def test_forked_workers_give_the_same_proposals(monkeypatch: pytest.MonkeyPatch)
     forked.upsert(OfferDoc(id="o-delta", title="Lampu jalan LED", description="PJU hemat energi."))
     got = forked.propose_many(needs, k=3)
     assert {k: [p.to_dict() for p in v] for k, v in got.items()} == one
+    # the words of needs read by a worker are learnt here too
+    lexicon = batch.lexicon_for(forked.glossary)
+    mark = lexicon.n_learned
+    odd = [NeedDoc(**{**_fields(NEED), "id": f"w{i}", "title": f"kata{i}qz"}) for i in range(6)]  # type: ignore[arg-type]
+    monkeypatch.setattr(index_module, "_CHUNK_NEEDS", 1)  # a task per need
+    parent, raw = os.getpid(), MatchIndex._raw
+
+    def slow_here(self: MatchIndex, *args: Any) -> Any:
+        if os.getpid() == parent:
+            time.sleep(0.05)  # the child takes needs meanwhile
+        return raw(self, *args)
+
+    monkeypatch.setattr(MatchIndex, "_raw", slow_here)
+    forked.propose_many(odd, k=1, workers=2)
+    learned = {token for token, _, _ in lexicon.learned_since(mark)}
+    assert {f"kata{i}qz" for i in range(6)} <= learned
 
 
 def test_prune_postings_keeps_the_heaviest_offers_per_feature() -> None:
