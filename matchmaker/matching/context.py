@@ -229,7 +229,8 @@ def budget_fit(
         below = p_hi < b_lo
     budget = np.ones(len(p_lo))
     at = np.flatnonzero(above)
-    budget[at] = np.clip(1.0 - np.log10(p_lo[at] / np.maximum(b_hi[at], 1.0)), 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # odd inputs (0, negatives): clipped
+        budget[at] = np.clip(1.0 - np.log10(p_lo[at] / np.maximum(b_hi[at], 1.0)), 0.0, 1.0)
     budget[below] = 0.85
     budget[np.isnan(b_lo) | np.isnan(p_lo)] = cfg.budget_unknown
     return budget, above, below

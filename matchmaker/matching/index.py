@@ -25,7 +25,7 @@ from .context import (
 from .csr import CSR
 from .features import DocFeatures
 from .glossary import Glossary, default_glossary
-from .parallel import fork_map, gc_paused
+from .parallel import can_fork, fork_map, gc_paused
 from .spaces import IdfSpace
 from .types import (
     ConceptMatch,
@@ -316,7 +316,8 @@ class MatchIndex:
             self._lex.adopt(learned)  # the words of the needs a worker read
             out.update(self._materialise(raw))
 
-        self._fuzzy_threads = 1 if n_workers > 1 else -1  # the other cores run workers
+        forking = n_workers > 1 and can_fork()
+        self._fuzzy_threads = 1 if forking else -1  # the other cores run workers
         try:
             with gc_paused():
                 fork_map(

@@ -15,6 +15,7 @@ import contextlib
 import gc
 import multiprocessing
 import queue
+import tempfile
 import threading
 
 try:
@@ -29,7 +30,7 @@ R = TypeVar("R")
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    return fcntl is not None and "fork" in multiprocessing.get_all_start_methods()
 
 
 @contextlib.contextmanager
@@ -72,31 +73,13 @@ def fork_map(
             on_result(i, fn(task))
         return
     ctx = multiprocessing.get_context("fork")
-    counter = ctx.Value("q", 0)
-
-    def claim() -> int:
-        with counter.get_lock():
-            i = int(counter.value)
-            counter.value = i + 1
-        return i
-
-    procs, pipes = [], []
-    for _ in range(min(workers, n) - 1):  # every fork before the first thread starts
-        recv, send = ctx.Pipe(duplex=False)
-        _widen_pipe(send)
-        proc = ctx.Process(target=_serve, args=(fn, tasks, claim, send, in_child), daemon=True)
-        proc.start()
-        send.close()
-        procs.append(proc)
-        pipes.append(recv)
+    claim = _Counter(ctx)
+    procs: list[Any] = []
+    readers: list[threading.Thread] = []
     inbox: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
-    readers = [threading.Thread(target=_drain, args=(p, inbox), daemon=True) for p in pipes]
-    for reader in readers:
-        reader.start()
-
     done: set[int] = set()
     errors: list[str] = []
-    open_pipes = len(pipes)
+    open_pipes = 0
 
     def handle(item: tuple[str, int, Any]) -> None:
         nonlocal open_pipes
@@ -110,6 +93,19 @@ def fork_map(
             open_pipes -= 1
 
     try:
+        pipes = []
+        for _ in range(min(workers, n) - 1):  # every fork before the first thread starts
+            recv, send = ctx.Pipe(duplex=False)
+            _widen_pipe(send)
+            proc = ctx.Process(target=_serve, args=(fn, tasks, claim, send, in_child), daemon=True)
+            proc.start()
+            send.close()
+            procs.append(proc)
+            pipes.append(recv)
+        open_pipes = len(pipes)
+        readers = [threading.Thread(target=_drain, args=(p, inbox), daemon=True) for p in pipes]
+        for reader in readers:
+            reader.start()
         while (i := claim()) < n:
             result = fn(tasks[i])
             done.add(i)
@@ -128,11 +124,36 @@ def fork_map(
             proc.join()
         for reader in readers:
             reader.join()
+        claim.close()
     if errors:
         raise WorkerError(errors[0])
     for i in range(n):  # claimed by a child that died before sending
         if i not in done:
             on_result(i, fn(tasks[i]))
+
+
+class _Counter:
+    """The next task index, shared by forked processes. Guarded by a POSIX record lock
+    (``lockf``), which the system releases when its holder dies: a worker killed while
+    claiming (by the OOM killer, say) cannot block the others."""
+
+    def __init__(self, ctx: Any) -> None:
+        self._value = ctx.RawValue("q", 0)
+        self._file = tempfile.TemporaryFile()
+
+    def __call__(self) -> int:
+        assert fcntl is not None  # fork_map only forks where fcntl exists
+        fd = self._file.fileno()
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        try:
+            i = int(self._value.value)
+            self._value.value = i + 1
+        finally:
+            fcntl.lockf(fd, fcntl.LOCK_UN)
+        return i
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _widen_pipe(conn: Any) -> None:
@@ -158,16 +179,14 @@ def _serve(
 ) -> None:
     """A forked worker: claim, compute, send, until no task is left."""
     gc.disable()  # see gc_paused; the child is short-lived
+    i = -1
     try:
         if in_child is not None:
             in_child()
         while (i := claim()) < len(tasks):
-            try:
-                result = fn(tasks[i])
-            except Exception as exc:  # reported to the parent, which raises
-                conn.send(("error", i, f"{type(exc).__name__}: {exc}"))
-                return
-            conn.send(("ok", i, result))
+            conn.send(("ok", i, fn(tasks[i])))
+    except Exception as exc:  # reported to the parent, which raises
+        conn.send(("error", i, f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 

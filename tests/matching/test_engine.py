@@ -187,51 +187,74 @@ def _fields(doc: OfferDoc) -> dict[str, object]:
     return {name: getattr(doc, name) for name in doc.__dataclass_fields__}
 
 
-def test_forked_workers_give_the_same_proposals(monkeypatch: pytest.MonkeyPatch) -> None:
-    import multiprocessing
+def _slow_in_this_process(monkeypatch: Any, owner: Any, name: str) -> list[int]:
+    """Make ``owner.name`` slow in this process only, so that forked workers take tasks;
+    returns the list of calls made here."""
+    parent, real = os.getpid(), getattr(owner, name)
+    calls: list[int] = []
 
-    from matchmaker.matching import index as index_module
+    def slow(*args: Any) -> Any:
+        if os.getpid() == parent:
+            calls.append(1)
+            time.sleep(0.05)
+        return real(*args)
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform")
-    monkeypatch.setattr(index_module, "_MIN_NEEDS_PER_WORKER", 1)
-    idx = MatchIndex.build([NATIONAL, REGIONAL, EXPENSIVE, OTHER])
-    idx.upsert(OfferDoc(id="o-delta", title="Lampu jalan LED", description="PJU hemat energi."))
-    needs = [
-        NeedDoc(**{**_fields(NEED), "id": f"n{i}", "province": p})  # type: ignore[arg-type]
+    monkeypatch.setattr(owner, name, slow)
+    return calls
+
+
+def _forked_needs(word: str) -> list[NeedDoc]:
+    """Needs in several provinces, each with a word no analysis has seen yet."""
+    base = _fields(NEED)
+    return [
+        NeedDoc(**{**base, "id": f"n{i}", "province": p, "title": f"PJU {word}{i}qz"})  # type: ignore[arg-type]
         for i, p in enumerate(["Riau", "Jambi", "Bali", None, "Aceh"])
     ]
+
+
+def test_a_forked_rematch_gives_the_same_proposals(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matchmaker.matching import batch, parallel
+    from matchmaker.matching import index as index_module
+
+    if not parallel.can_fork():
+        pytest.skip("no fork on this platform")
+    idx = MatchIndex.build([NATIONAL, REGIONAL, EXPENSIVE, OTHER])
+    idx.upsert(OfferDoc(id="o-delta", title="Lampu jalan LED", description="PJU hemat energi."))
+    needs = _forked_needs("fork")
+    lexicon = batch.lexicon_for(idx.glossary)
+    mark = lexicon.n_learned
+    with monkeypatch.context() as patch:
+        patch.setattr(index_module, "_MIN_NEEDS_PER_WORKER", 1)
+        patch.setattr(index_module, "_CHUNK_NEEDS", 1)  # a task per need
+        here = _slow_in_this_process(patch, MatchIndex, "_raw")
+        two = idx.propose_many(needs, k=3, workers=2)
+    assert len(here) < len(needs)  # a worker took some needs
+    # the new words of the needs a worker read were learnt here too, once
+    learned = [token for token, _, _ in lexicon.learned_since(mark)]
+    assert len(learned) == len(set(learned))
+    assert {f"fork{i}qz" for i in range(len(needs))} <= set(learned)
     one = {k: [p.to_dict() for p in v] for k, v in propose_all(idx, needs, k=3).items()}
-    two = idx.propose_many(needs, k=3, workers=2)
     assert {k: [p.to_dict() for p in v] for k, v in two.items()} == one
     assert list(two) == [n.id for n in needs]  # in the order asked
     assert all(isinstance(p, Proposal) for v in two.values() for p in v)
-    # an index built by two processes (one analysis per part) proposes the same
-    from matchmaker.matching import EngineConfig, batch
 
-    monkeypatch.setattr(batch, "_MIN_DOCS_PER_PART", 1)
-    forked = MatchIndex.build(
-        [NATIONAL, REGIONAL, EXPENSIVE, OTHER], config=EngineConfig(workers=2)
-    )
-    forked.upsert(OfferDoc(id="o-delta", title="Lampu jalan LED", description="PJU hemat energi."))
-    got = forked.propose_many(needs, k=3)
-    assert {k: [p.to_dict() for p in v] for k, v in got.items()} == one
-    # the words of needs read by a worker are learnt here too
-    lexicon = batch.lexicon_for(forked.glossary)
-    mark = lexicon.n_learned
-    odd = [NeedDoc(**{**_fields(NEED), "id": f"w{i}", "title": f"kata{i}qz"}) for i in range(6)]  # type: ignore[arg-type]
-    monkeypatch.setattr(index_module, "_CHUNK_NEEDS", 1)  # a task per need
-    parent, raw = os.getpid(), MatchIndex._raw
 
-    def slow_here(self: MatchIndex, *args: Any) -> Any:
-        if os.getpid() == parent:
-            time.sleep(0.05)  # the child takes needs meanwhile
-        return raw(self, *args)
+def test_a_forked_build_gives_the_same_proposals(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matchmaker.matching import EngineConfig, batch, parallel
 
-    monkeypatch.setattr(MatchIndex, "_raw", slow_here)
-    forked.propose_many(odd, k=1, workers=2)
-    learned = {token for token, _, _ in lexicon.learned_since(mark)}
-    assert {f"kata{i}qz" for i in range(6)} <= learned
+    if not parallel.can_fork():
+        pytest.skip("no fork on this platform")
+    offers = [NATIONAL, REGIONAL, EXPENSIVE, OTHER]
+    needs = _forked_needs("build")
+    one = {
+        k: [p.to_dict() for p in v] for k, v in propose_all(MatchIndex.build(offers), needs).items()
+    }
+    monkeypatch.setattr(batch, "_MIN_DOCS_PER_PART", 1)  # 4 parts
+    here = _slow_in_this_process(monkeypatch, batch, "analyze_batch")
+    forked = MatchIndex.build(offers, config=EngineConfig(workers=2))
+    assert len(here) < 4  # a worker analysed some parts
+    got = {k: [p.to_dict() for p in v] for k, v in propose_all(forked, needs).items()}
+    assert got == one
 
 
 def test_prune_postings_keeps_the_heaviest_offers_per_feature() -> None:

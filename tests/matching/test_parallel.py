@@ -108,3 +108,15 @@ def test_an_error_here_stops_the_children_and_is_raised() -> None:
     with pytest.raises(KeyError):
         fork_map(task, list(range(500)), 2, collect)
     assert set(multiprocessing.active_children()) == before  # no child left running
+
+
+def test_a_failing_child_setup_is_raised_here() -> None:
+    def setup() -> None:
+        raise RuntimeError("no setup")
+
+    def task(x: int) -> int:
+        time.sleep(0.002)
+        return x
+
+    with pytest.raises(WorkerError, match="RuntimeError: no setup"):
+        _run(task, list(range(50)), in_child=setup)
