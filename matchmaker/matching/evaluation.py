@@ -97,15 +97,23 @@ def _check_id(obj: Mapping[str, Any], path: str | Path, no: int, seen: set[str])
     return str(oid)
 
 
+def _range(
+    obj: Mapping[str, Any], prefix: str, path: str | Path, no: int
+) -> tuple[int | None, int | None]:
+    """The optional ``<prefix>_min`` / ``<prefix>_max`` integers, min not above max."""
+    lo = _get(obj, f"{prefix}_min", int, path, no, required=False)
+    hi = _get(obj, f"{prefix}_max", int, path, no, required=False)
+    if lo is not None and hi is not None and lo > hi:
+        raise DatasetError(path, no, f"{prefix}_min is greater than {prefix}_max")
+    return lo, hi
+
+
 def load_needs(path: str | Path) -> list[NeedDoc]:
     needs: list[NeedDoc] = []
     seen: set[str] = set()
     for no, o in _read_jsonl(path):
         nid = _check_id(o, path, no, seen)
-        bmin = _get(o, "budget_idr_min", int, path, no, required=False)
-        bmax = _get(o, "budget_idr_max", int, path, no, required=False)
-        if bmin is not None and bmax is not None and bmin > bmax:
-            raise DatasetError(path, no, "budget_idr_min is greater than budget_idr_max")
+        bmin, bmax = _range(o, "budget_idr", path, no)
         needs.append(
             NeedDoc(
                 id=nid,
@@ -131,10 +139,7 @@ def load_offers(path: str | Path) -> list[OfferDoc]:
     seen: set[str] = set()
     for no, o in _read_jsonl(path):
         oid = _check_id(o, path, no, seen)
-        pmin = _get(o, "price_idr_min", int, path, no, required=False)
-        pmax = _get(o, "price_idr_max", int, path, no, required=False)
-        if pmin is not None and pmax is not None and pmin > pmax:
-            raise DatasetError(path, no, "price_idr_min is greater than price_idr_max")
+        pmin, pmax = _range(o, "price_idr", path, no)
         regions = _str_list(o, "regions", path, no) or ("nasional",)
         offers.append(
             OfferDoc(

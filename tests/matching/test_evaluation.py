@@ -13,6 +13,7 @@ from matchmaker.matching.evaluation import (
     evaluate_files,
     format_report,
     load_needs,
+    load_offers,
     matching_metrics,
     overlap_ap,
 )
@@ -140,3 +141,25 @@ def test_bad_file_names_file_and_line(tmp_path: Path) -> None:
         load_needs(p)
     with pytest.raises(DatasetError, match="file not found"):
         load_needs(tmp_path / "nope.jsonl")
+
+
+def test_a_reversed_budget_or_price_range_names_its_line(tmp_path: Path) -> None:
+    needs = tmp_path / "needs.jsonl"
+    needs.write_text(
+        '{"id": "a", "title": "t", "budget_idr_min": 5}\n'
+        '{"id": "b", "title": "t", "budget_idr_min": 9, "budget_idr_max": 2}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(DatasetError, match=r":2: budget_idr_min is greater than budget_idr_max"):
+        load_needs(needs)
+    offers = tmp_path / "offers.jsonl"
+    offers.write_text(
+        '{"id": "o", "title": "t", "price_idr_min": 9, "price_idr_max": 2}\n', "utf-8"
+    )
+    with pytest.raises(DatasetError, match=r":1: price_idr_min is greater than price_idr_max"):
+        load_offers(offers)
+    offers.write_text(
+        '{"id": "o", "title": "t", "price_idr_min": 2, "price_idr_max": 9}\n', "utf-8"
+    )
+    offer = load_offers(offers)[0]
+    assert (offer.price_min, offer.price_max) == (2, 9)
