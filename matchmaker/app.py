@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matchmaker import config as config_module
-from matchmaker import db, errors, extensions, i18n, security
+from matchmaker import converters, db, errors, extensions, i18n, security
 from matchmaker.resources import templates_dir
 
 
@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
+    converters.init_app(app)
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

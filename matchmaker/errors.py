@@ -10,11 +10,14 @@ import uuid
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from matchmaker.services.errors import DomainError
 
 log = logging.getLogger("matchmaker.errors")
+#: What a 503 asks the client to wait: about one lock timeout's worth of other writers.
+RETRY_AFTER_SECONDS = 5
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -29,6 +32,7 @@ def _titles() -> dict[int, str]:
         422: _("Invalid input"),
         429: _("Too many attempts"),
         500: _("Something went wrong"),
+        503: _("Busy for a moment"),
     }
 
 
@@ -43,6 +47,8 @@ def _default_messages() -> dict[int, str]:
         422: _("Some of the data you sent is not valid."),
         429: _("Too many attempts. Please wait a moment and try again."),
         500: _("An unexpected error happened. It has been logged; please try again later."),
+        503: _("The system is busy saving other changes. Nothing was saved; please try again "
+               "in a few seconds."),
     }
 
 
@@ -104,8 +110,11 @@ def _end_request_transaction() -> None:
             log.exception("Rolling back the request's transaction failed")
 
 
-def _audit_denied() -> None:
-    """Record a refused request (ASVS V7.1) in its own transaction; never raises."""
+def _audit_refusal(status: int) -> None:
+    """Record a refused request (403, or 429 from a rate limit; ASVS V7.1) in its own
+    transaction; never raises."""
+    action, outcome = ("access.denied", "denied") if status == 403 else ("rate.limited",
+                                                                         "limited")
     try:
         from flask_login import current_user
 
@@ -114,18 +123,18 @@ def _audit_denied() -> None:
 
         actor = current_user.id if current_user and current_user.is_authenticated else None
         with session_scope() as session:
-            audit.record(session, "access.denied", actor_id=actor,
-                         target=f"{request.method} {request.path}"[:120], outcome="denied",
+            audit.record(session, action, actor_id=actor,
+                         target=f"{request.method} {request.path}"[:120], outcome=outcome,
                          request_id=request_id(), ip=request.remote_addr)
-    except Exception:  # noqa: BLE001 - auditing must not turn a 403 into a 500
+    except Exception:  # noqa: BLE001 - auditing must not turn a refusal into a 500
         log.exception("Could not audit a refused request")
 
 
 def _handle_http(exc: HTTPException) -> Response:
     status = exc.code or 500
     _end_request_transaction()
-    if status == 403:
-        _audit_denied()
+    if status in (403, 429):
+        _audit_refusal(status)
     level = logging.WARNING if status < 500 else logging.ERROR
     log.log(level, "%s %s -> %s [request_id=%s]", request.method, request.path, status,
             request_id())
@@ -145,10 +154,21 @@ def _handle_http(exc: HTTPException) -> Response:
 def _handle_domain(exc: DomainError) -> Response:
     _end_request_transaction()
     if exc.status_code == 403:
-        _audit_denied()
+        _audit_refusal(403)
     log.info("%s on %s %s: %s [request_id=%s]", type(exc).__name__, request.method,
              request.path, exc.message, request_id())
     return error_response(exc.status_code, exc.message, details=exc.details)
+
+
+def _handle_database_unavailable(exc: OperationalError) -> Response:
+    """A lock held past the lock timeout, or a database that is restarting: the request's
+    transaction is rolled back whole, so the honest answer is "try again shortly"."""
+    log.warning("Database unavailable on %s %s: %s [request_id=%s]", request.method,
+                request.path, str(exc.orig)[:200], request_id())
+    _end_request_transaction()
+    response = error_response(503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _handle_unexpected(exc: Exception) -> Response:
@@ -172,5 +192,6 @@ def init_app(app: Flask) -> None:
 
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(DomainError, _handle_domain)
+    app.register_error_handler(OperationalError, _handle_database_unavailable)
     app.register_error_handler(InternalServerError, _handle_unexpected)
     app.register_error_handler(Exception, _handle_unexpected)

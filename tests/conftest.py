@@ -91,6 +91,7 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "MAIL_BACKEND": "locmem",
         "MAIL_ASYNC": False,  # deliver e-mail in the request, so tests see it deterministically
         "REDIS_URL": None,
+        "STRICT_WRITES": True,  # a write outside begin_write() fails the test (SQLite)
     }
     config.update(overrides)
     return config

@@ -96,7 +96,7 @@ TABLE: dict[str, Rule] = {
                         {**signed_in(404), "city": 302, "vendor": 302, "coordinator": 403}),
     "notifications.index": Rule("GET", "/notifications/", signed_in(200)),
     "notifications.read_all": Rule("POST", "/notifications/read-all", signed_in(302)),
-    "notifications.open_one": Rule("GET", "/notifications/{notification}",
+    "notifications.open_one": Rule("POST", "/notifications/{notification}",
                                    {**signed_in(404), "city": 302}),
     "coordinator.approvals": Rule("GET", "/coordinator/approvals", only(200, "coordinator")),
     "coordinator.run_matching": Rule("POST", "/coordinator/matching", only(302, "coordinator")),

@@ -153,7 +153,7 @@ def test_bell_counts_unread_and_mark_all_read_clears_it(client, auth, make, db, 
     page = client.get("/notifications/").get_data(as_text=True)
     items = [n.id for n in db.exec(select(Notification).where(
         Notification.user_id == people["city"].id)).all()]
-    assert all(f'href="/notifications/{item}"' in page for item in items)
+    assert all(f'action="/notifications/{item}"' in page for item in items)
     assert 'action="/notifications/read-all"' in page
     assert client.post("/notifications/read-all").status_code == 302
     assert _bell(client) is None
@@ -170,7 +170,8 @@ def test_opening_a_notification_marks_it_read_and_shows_its_match(client, auth, 
     db.add_all([mine, other])
     db.commit()
     _login(client, auth, people["vendor"])
-    response = client.get(f"/notifications/{mine.id}")
+    assert client.get(f"/notifications/{mine.id}").status_code == 405  # a GET never writes
+    response = client.post(f"/notifications/{mine.id}")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/matches/{match.id}")
     db.rollback()
@@ -187,7 +188,7 @@ def test_someone_elses_notification_is_404_and_stays_unread(client, auth, make, 
     db.commit()
     for name in ("city2", "other_city"):
         _login(client, auth, people[name])
-        assert client.get(f"/notifications/{item.id}").status_code == 404
+        assert client.post(f"/notifications/{item.id}").status_code == 404
     db.rollback()
     db.expire_all()
     assert db.get(Notification, item.id).read_at is None

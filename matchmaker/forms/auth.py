@@ -90,6 +90,7 @@ class ProfileForm(BaseForm):
 
 class LanguageForm(BaseForm):
     language = SelectField(_l("Language"), choices=language_choices())
+    extra_fields = frozenset({"next"})
 
 
 class RejectAccountForm(BaseForm):
@@ -97,6 +98,3 @@ class RejectAccountForm(BaseForm):
         _l("Reason"), validators=[DataRequired(REQUIRED), Length(3, 500)]
     )
 
-
-class EmptyForm(BaseForm):
-    """A form with only the CSRF token, for one-button actions."""

@@ -12,6 +12,9 @@ from matchmaker.models.catalog import SUB_ELEMENTS, Dimension
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
+#: The largest id or version a column holds: ``INTEGER`` is 32-bit on PostgreSQL, so a larger
+#: number in a URL or a form can never name a row (404/409/422, never an overflow 500).
+DB_INT_MAX = 2**31 - 1
 
 
 def _split_tags(value: Any) -> Any:
@@ -54,6 +57,7 @@ Description = Annotated[
 ]
 Tags = Annotated[list[str], BeforeValidator(_split_tags), AfterValidator(_clean_tags)]
 Money = Annotated[int, Field(ge=0, le=10**15)]
+RowVersion = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
 
 
 def check_sub_element(dimension: Dimension, sub_element: str | None) -> str | None:

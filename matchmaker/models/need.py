@@ -11,7 +11,15 @@ from sqlmodel import Field, SQLModel
 
 from matchmaker.models.base import PostingColumns, enum_check
 from matchmaker.models.catalog import Dimension, NeedStatus, Stage
-from matchmaker.models.fields import Description, Money, Tags, Title, check_range, check_sub_element
+from matchmaker.models.fields import (
+    Description,
+    Money,
+    RowVersion,
+    Tags,
+    Title,
+    check_range,
+    check_sub_element,
+)
 
 
 class NeedBase(SQLModel):
@@ -67,7 +75,7 @@ class NeedCreate(NeedInput):
 class NeedUpdate(NeedInput):
     """An edit, carrying the version the editor saw (optimistic locking)."""
 
-    version: int = Field(ge=1)
+    version: RowVersion
 
 
 class Need(NeedBase, PostingColumns, table=True):

@@ -15,6 +15,7 @@ from matchmaker.models.catalog import Dimension, Maturity, OfferStatus
 from matchmaker.models.fields import (
     Description,
     Money,
+    RowVersion,
     Tags,
     Title,
     check_range,
@@ -89,7 +90,7 @@ class OfferCreate(OfferInput):
 
 
 class OfferUpdate(OfferInput):
-    version: int = Field(ge=1)
+    version: RowVersion
 
 
 class Offer(OfferBase, PostingColumns, table=True):

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_mailman import EmailMessage
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
@@ -29,6 +30,7 @@ from matchmaker.models import (
     UserStatus,
 )
 from matchmaker.models.base import utcnow
+from matchmaker.services.errors import NotFound
 
 log = logging.getLogger("matchmaker.notifications")
 MAX_ATTEMPTS = 5
@@ -101,10 +103,23 @@ def _email_text(language: str, kind: str) -> tuple[str, str]:
 def _email_row(user: User, match_id: int, kind: str, now: datetime) -> dict[str, object]:
     subject, body = _email_text(user.language, kind)
     link = absolute_url("matches.detail", match_id=match_id)
-    return {"to": user.email, "subject": subject,
-            "body": body.replace(_NAME, user.name).replace(_LINK, link),
+    return outbox_row(user.email, subject, body.replace(_NAME, user.name).replace(_LINK, link),
+                      now)
+
+
+def outbox_row(to: str, subject: str, body: str, now: datetime) -> dict[str, object]:
+    """One pending outbox row, for bulk INSERTs."""
+    return {"to": to, "subject": subject[:200], "body": body,
             "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": None,
             "created_at": now, "sent_at": None}
+
+
+def queue_email(session: Session, to: str, subject: str, body: str) -> None:
+    """Put one e-mail in the outbox inside the caller's transaction (the caller commits and
+    then calls :func:`dispatch`): account e-mails (reset links, notices) are never lost
+    because the mail server was down, and never sent for a change that rolled back."""
+    session.execute(insert(OutboundEmail), [outbox_row(to, f"[Sinergi] {subject}", body,
+                                                       utcnow())])
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
@@ -146,14 +161,26 @@ def mark_read(session: Session, user_id: int, notification_id: int | None = None
     )
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)  # type: ignore[arg-type]
+    begin_write(session)
     session.execute(statement.values(read_at=utcnow()))
     session.commit()
+
+
+def open_one(session: Session, user_id: int, notification_id: int) -> int:
+    """Mark the user's notification read and return its match id; another person's
+    notification does not exist for them (404)."""
+    match_id = session.exec(select(Notification.match_id).where(
+        Notification.id == notification_id, Notification.user_id == user_id)).first()
+    if match_id is None:
+        raise NotFound(_("Notification not found."))
+    mark_read(session, user_id, notification_id)
+    return match_id
 
 
 def deliver_outbox(app: Flask, limit: int = 50) -> tuple[int, int]:
     """Send pending e-mails; return (sent, failed). Errors are logged, never raised."""
     sent = failed = 0
-    with app.app_context(), session_scope(app) as session:
+    with app.app_context(), session_scope(app, write=False) as session:
         pending = session.exec(
             select(OutboundEmail.id, OutboundEmail.attempts)
             .where(OutboundEmail.status == OutboxStatus.PENDING)

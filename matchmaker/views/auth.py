@@ -21,9 +21,9 @@ from sqlmodel import select
 from matchmaker.db import get_session
 from matchmaker.errors import request_id
 from matchmaker.extensions import limiter, login_account_key
+from matchmaker.forms import require_empty_form
 from matchmaker.forms.auth import (
     ChangePasswordForm,
-    EmptyForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
@@ -135,9 +135,7 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> ResponseReturnValue:
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        return redirect(url_for("main.dashboard"))
+    require_empty_form()
     accounts.end_all_sessions(get_session(), current_user.user)
     logout_user()
     session.clear()

@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from matchmaker import labels
 from matchmaker.db import get_session
-from matchmaker.forms.auth import EmptyForm, RejectAccountForm
+from matchmaker.forms import EmptyForm, error_text, require_empty_form
+from matchmaker.forms.auth import RejectAccountForm
 from matchmaker.models import Province
 from matchmaker.security import role_required
 from matchmaker.services import accounts as account_service
@@ -33,9 +34,7 @@ def accounts() -> ResponseReturnValue:
 @bp.route("/accounts/<int:user_id>/verify", methods=["POST"])
 @role_required("coordinator")
 def verify(user_id: int) -> ResponseReturnValue:
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        raise ValidationFailed(_("The form could not be checked. Reload and try again."))
+    require_empty_form()
     user = account_service.verify_account(get_session(), current_user.user, user_id)
     flash(_("%(name)s can now log in.", name=user.name), "success")
     return redirect(url_for("coordinator.accounts"))
@@ -46,7 +45,7 @@ def verify(user_id: int) -> ResponseReturnValue:
 def reject(user_id: int) -> ResponseReturnValue:
     form = RejectAccountForm()
     if not form.validate_on_submit():
-        raise ValidationFailed(_("Give a reason of 3 to 500 characters."))
+        raise ValidationFailed(error_text(form))
     user = account_service.reject_account(get_session(), current_user.user, user_id,
                                    form.reason.data or "")
     flash(_("The account of %(name)s was rejected.", name=user.name), "success")
@@ -74,9 +73,7 @@ def approvals() -> ResponseReturnValue:
 @role_required("coordinator")
 def run_matching() -> ResponseReturnValue:
     """Recompute proposals for every open need (the engine's full run)."""
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        raise ValidationFailed(_("The form could not be checked. Reload and try again."))
+    require_empty_form()
     report = matching.rematch_all(get_session())
     notifications.dispatch(current_app._get_current_object())  # type: ignore[attr-defined]
     flash(_("Matching finished: %(new)d new proposals, %(withdrawn)d withdrawn, in %(s).1f s.",

@@ -11,16 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.db import get_session
+from matchmaker.forms import error_text
+from matchmaker.forms.matches import MatchActionForm
 from matchmaker.models import MatchState
 from matchmaker.security import is_safe_next, role_required
 from matchmaker.services import match_queries, needs, offers, workflow
-from matchmaker.services.errors import DomainError
+from matchmaker.services.errors import DomainError, ValidationFailed
 
 bp = Blueprint("matches", __name__)
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 def _proposals_page(subject: Any, side: str, rows: list[match_queries.MatchRow]) -> str:
@@ -90,11 +88,13 @@ def detail(match_id: int) -> ResponseReturnValue:
 def act(match_id: int, action: str) -> ResponseReturnValue:
     if action not in workflow.ACTIONS:
         abort(404)
+    form = MatchActionForm()
     try:
+        if not form.validate_on_submit():
+            raise ValidationFailed(error_text(form))
         workflow.transition(
             get_session(), current_user.user, match_id, action,
-            reason=request.form.get("reason"),
-            expected_version=_int_or_none(request.form.get("version")),
+            reason=form.reason.data, expected_version=form.version.data,
         )
     except DomainError as exc:
         if exc.status_code in (403, 404):
@@ -102,5 +102,5 @@ def act(match_id: int, action: str) -> ResponseReturnValue:
         flash(exc.message, "error")  # shown on the match page, answered with 409/422
         return detail(match_id), exc.status_code
     flash(_("Done: the match is updated and the other parties are notified."), "success")
-    back = request.form.get("back")
+    back = form.back.data
     return redirect(back if is_safe_next(back) else url_for("matches.detail", match_id=match_id))

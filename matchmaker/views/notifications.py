@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from matchmaker.db import get_session
-from matchmaker.models import Notification
+from matchmaker.forms import require_empty_form
 from matchmaker.services import notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -24,17 +23,16 @@ def index() -> ResponseReturnValue:
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def read_all() -> ResponseReturnValue:
+    require_empty_form()
     notifications.mark_read(get_session(), current_user.id)
     return redirect(url_for("notifications.index"))
 
 
-@bp.route("/<int:notification_id>")
+@bp.route("/<int:notification_id>", methods=["POST"])
 @login_required
 def open_one(notification_id: int) -> ResponseReturnValue:
-    session = get_session()
-    item = session.exec(select(Notification).where(
-        Notification.id == notification_id, Notification.user_id == current_user.id)).first()
-    if item is None:
-        abort(404)
-    notifications.mark_read(session, current_user.id, notification_id)
-    return redirect(url_for("matches.detail", match_id=item.match_id))
+    """Mark one notification read and go to its match. A POST: reading changes state, and a
+    GET must never write (prefetchers, crawlers, and the database lock)."""
+    require_empty_form()
+    match_id = notifications.open_one(get_session(), current_user.id, notification_id)
+    return redirect(url_for("matches.detail", match_id=match_id))

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from matchmaker.db import get_session
+from matchmaker.forms import require_empty_form
 from matchmaker.forms.postings import NeedForm, OfferForm, PostingForm
 from matchmaker.models import (
     NeedCreate,
@@ -185,6 +186,7 @@ def build_blueprint(views: PostingViews) -> Blueprint:
     def act(item_id: int, action: str) -> ResponseReturnValue:
         if action not in views.actions:
             abort(404)
+        require_empty_form()
         views.service.act(get_session(), current_user.user, item_id, action)
         flash(_("The status has been changed."), "success")
         return redirect(url_for(f"{views.name}.detail", item_id=item_id))

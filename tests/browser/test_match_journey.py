@@ -71,7 +71,7 @@ def open_newest_notification(web: Web) -> None:
     assert before > 0, "the bell shows no unread notification"
     web.follow(web.page.locator("nav a.notification-bell"))
     assert web.path() == "/notifications/"
-    items = web.page.locator("main ul a[href*='/notifications/']")
+    items = web.page.locator("main ul form[action*='/notifications/'] button")
     expect(items.first).to_have_class(re.compile(r"\bfw-bold\b"))  # unread looks unread
     web.follow(items.first)
     assert re.fullmatch(r"/matches/\d+", web.path()), web.path()
