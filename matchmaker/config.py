@@ -17,7 +17,8 @@ PREFIX = "MATCHMAKER_"
 
 #: Settings whose environment value is parsed as an integer.
 _INT_KEYS = {
-    "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_WINDOW", "PAGE_SIZE", "PROPOSAL_NOTIFY_MIN",
+    "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_WINDOW", "LOGIN_FAILURES_PER_ADDRESS",
+    "LOGIN_MAX_DELAY_SECONDS", "DB_LOCK_TIMEOUT_MS", "PAGE_SIZE", "PROPOSAL_NOTIFY_MIN",
     "REMEMBER_COOKIE_DURATION", "WTF_CSRF_TIME_LIMIT", "MAIL_PORT", "MATCH_TOP_K",
     "MATCH_MIN_SCORE",
 }
@@ -52,13 +53,16 @@ def defaults() -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PAGE_SIZE": 20,
         "LOGIN_FAILURES_PER_WINDOW": 10,
+        "LOGIN_FAILURES_PER_ADDRESS": 50,
+        "LOGIN_MAX_DELAY_SECONDS": 60,
         "LOGIN_WINDOW": "15 minutes",
+        "DB_LOCK_TIMEOUT_MS": 10_000,
         "LIMITER_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ("id", "en"),
         "BOOTSTRAP_SERVE_LOCAL": True,
-        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_TIME_LIMIT": 4 * 3600,  # a form left open longer asks to reload
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

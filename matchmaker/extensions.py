@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -13,12 +13,6 @@ csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
-
-
-def login_account_key() -> str:
-    """Rate-limit key for login attempts: the account asked for, whatever address asks."""
-    email = (request.form.get("email") or "").strip().casefold()
-    return f"login:{email}"
 
 
 def init_app(app: Flask) -> None:

@@ -11,12 +11,19 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 LANG_COOKIE = "lang"
 babel = Babel()
+
+
+def set_language_cookie(response: Response, language: str) -> None:
+    """Remember the interface language in the browser (for visitors and the login page);
+    Secure whenever the site is served over HTTPS."""
+    response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True, secure=bool(current_app.config.get("FORCE_HTTPS")))
 
 #: Province code -> time zone: WIB for Sumatra, Java and West/Central Kalimantan, WITA for
 #: Bali, Nusa Tenggara, South/East/North Kalimantan and Sulawesi, WIT for Maluku and Papua.

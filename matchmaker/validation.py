@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from pydantic import ValidationError
 
@@ -14,6 +16,7 @@ _MODEL_ERROR_FIELDS: dict[str, tuple[str, ...]] = {
     "budget_required": ("budget_min",),
     "range_order": ("budget_min", "price_min"),
     "regions_required": ("regions",),
+    "target_date_too_early": ("target_date",),
 }
 
 
@@ -42,8 +45,18 @@ def message_for(error: dict[str, Any]) -> str:
         "range_order": _("The minimum must not be above the maximum."),
         "regions_required": _("Choose the provinces you serve, or mark the offer as national."),
         "control_characters": _("Remove the invisible control characters from this text."),
+        "target_date_too_early": _("Choose a target date from %(date)s on.",
+                                   date=format_day(ctx.get("earliest"))),
     }
     return messages.get(kind, _("This value is not valid."))
+
+
+def format_day(iso: object) -> str:
+    """An ISO date from an error's context, the way the user's language writes dates."""
+    try:
+        return str(format_date(date.fromisoformat(str(iso)), "long"))
+    except ValueError:
+        return str(iso)
 
 
 def field_errors(exc: ValidationError, fields: Iterable[str]) -> dict[str, list[str]]:

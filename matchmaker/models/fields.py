@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -68,6 +70,21 @@ def check_sub_element(dimension: Dimension, sub_element: str | None) -> str | No
             "sub_element_mismatch", "The sub-element does not belong to the dimension."
         )
     return sub_element
+
+
+EARLIEST_TARGET_DATE = date(2000, 1, 1)
+
+
+def today_in_indonesia() -> date:
+    """Today's date in WIB (UTC+7), the zone that reaches a new day last in Indonesia."""
+    return datetime.now(ZoneInfo("Asia/Jakarta")).date()
+
+
+def check_target_date(target: date | None, *, earliest: date) -> None:
+    if target is not None and target < earliest:
+        raise PydanticCustomError("target_date_too_early",
+                                  "The target date is before {earliest}.",
+                                  {"earliest": earliest.isoformat()})
 
 
 def check_range(low: int | None, high: int | None) -> None:

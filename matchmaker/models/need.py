@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from matchmaker.models.base import PostingColumns, enum_check
 from matchmaker.models.catalog import Dimension, NeedStatus, Stage
 from matchmaker.models.fields import (
+    EARLIEST_TARGET_DATE,
     Description,
     Money,
     RowVersion,
@@ -19,6 +20,8 @@ from matchmaker.models.fields import (
     Title,
     check_range,
     check_sub_element,
+    check_target_date,
+    today_in_indonesia,
 )
 
 
@@ -67,15 +70,27 @@ class NeedInput(SQLModel):
 
 
 class NeedCreate(NeedInput):
-    """A new need; it starts as a draft unless ``publish`` is set."""
+    """A new need; it starts as a draft unless ``publish`` is set. Its target date is not in
+    the past (in Indonesia's westernmost zone, so nobody's "today" is refused)."""
 
     publish: bool = True
 
+    @model_validator(mode="after")
+    def _target_not_past(self) -> NeedCreate:
+        check_target_date(self.target_date, earliest=today_in_indonesia())
+        return self
+
 
 class NeedUpdate(NeedInput):
-    """An edit, carrying the version the editor saw (optimistic locking)."""
+    """An edit, carrying the version the editor saw (optimistic locking). An older need may
+    keep a target date that has passed, but not one before the programme's time."""
 
     version: RowVersion
+
+    @model_validator(mode="after")
+    def _target_plausible(self) -> NeedUpdate:
+        check_target_date(self.target_date, earliest=EARLIEST_TARGET_DATE)
+        return self
 
 
 class Need(NeedBase, PostingColumns, table=True):

@@ -174,6 +174,7 @@ def authenticate(
         target=f"user:{user.id}" if user else None,
         outcome="ok" if outcome == LoginOutcome.OK else f"failed:{outcome}",
         ip=ip, request_id=request_id,
+        details=None if user else {"email_hash": audit.pseudonym(normalise_email(email))},
     )
     session.commit()
     return outcome, (user if outcome == LoginOutcome.OK else None)

@@ -76,17 +76,18 @@ def seed_organizations(session: Session) -> tuple[dict[str, Organization], SeedR
 
 
 def seed_users(session: Session, orgs: dict[str, Organization], password: str) -> SeedReport:
+    """Demo accounts, each with its own salted hash (one shared hash would tell anyone who
+    reads the table that the passwords are equal)."""
     report = SeedReport()
-    password_hash: str | None = None
     for row in _load_json("users.json"):
         email = row["email"].casefold()
         if session.exec(select(User).where(User.email == email)).first() is not None:
             continue
-        password_hash = password_hash or passwords.hash_password(password)
         session.add(User(
             email=email, name=row["name"], role=row["role"],
             organization_id=orgs[row["organization"]].id, language=row.get("language", "id"),
-            password_hash=password_hash, status=UserStatus.ACTIVE, verified_at=utcnow(),
+            password_hash=passwords.hash_password(password), status=UserStatus.ACTIVE,
+            verified_at=utcnow(),
         ))
         report.created += 1
     session.flush()

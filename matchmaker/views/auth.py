@@ -17,10 +17,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
+from werkzeug.exceptions import TooManyRequests
 
+from matchmaker import login_throttle
 from matchmaker.db import get_session
 from matchmaker.errors import request_id
-from matchmaker.extensions import limiter, login_account_key
+from matchmaker.extensions import limiter
 from matchmaker.forms import require_empty_form
 from matchmaker.forms.auth import (
     ChangePasswordForm,
@@ -28,7 +30,7 @@ from matchmaker.forms.auth import (
     ProfileForm,
     RegisterForm,
 )
-from matchmaker.i18n import LANG_COOKIE
+from matchmaker.i18n import set_language_cookie
 from matchmaker.models import Language, Province, Regency, Role
 from matchmaker.security import CurrentUser, safe_next
 from matchmaker.services import accounts
@@ -37,9 +39,18 @@ from matchmaker.services.errors import DomainError
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _login_limit() -> str:
+def _account_address_limit() -> str:
     cfg = current_app.config
     return f"{cfg['LOGIN_FAILURES_PER_WINDOW']} per {cfg['LOGIN_WINDOW']}"
+
+
+def _address_limit() -> str:
+    cfg = current_app.config
+    return f"{cfg['LOGIN_FAILURES_PER_ADDRESS']} per {cfg['LOGIN_WINDOW']}"
+
+
+def _login_failed(_response: object) -> bool:
+    return bool(g.get("login_failed"))
 
 
 def _regency_options() -> list[tuple[str, str]]:
@@ -94,15 +105,22 @@ def register() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=login_account_key, methods=["POST"],
-               deduct_when=lambda response: bool(g.get("login_failed")))
-@limiter.limit("60 per 15 minutes", methods=["POST"])
+@limiter.limit(_account_address_limit, key_func=login_throttle.account_address_key,
+               methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_address_limit, key_func=login_throttle.address_key, methods=["POST"],
+               deduct_when=_login_failed)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        email = accounts.normalise_email(form.email.data or "")
+        wait = login_throttle.seconds_to_wait(email)
+        if wait:
+            # Flask-Limiter rewrites Retry-After as whole seconds left, rounding down: ask
+            # for one more so the client is told the full wait, not one second less.
+            raise TooManyRequests(retry_after=wait + 1)
         outcome, user = accounts.authenticate(
             get_session(), form.email.data or "", form.password.data or "",
             ip=request.remote_addr, request_id=request_id(),
@@ -111,11 +129,12 @@ def login() -> ResponseReturnValue:
             session.clear()  # no session fixation: drop every pre-login value and CSRF token
             login_user(CurrentUser(user), remember=bool(form.remember.data))
             response = redirect(safe_next(request.args.get("next")))
-            response.set_cookie(LANG_COOKIE, user.language, max_age=365 * 24 * 3600,
-                                samesite="Lax", httponly=True,
-                                secure=bool(current_app.config.get("FORCE_HTTPS")))
+            set_language_cookie(response, user.language)
+            login_throttle.remember_device(response, email)
             return response
         g.login_failed = True
+        if outcome == accounts.LoginOutcome.INVALID:
+            login_throttle.record_failure(email)
         if outcome == accounts.LoginOutcome.PENDING:
             form.form_errors.append(_("Your account is waiting for a coordinator's verification."))
         elif outcome == accounts.LoginOutcome.SUSPENDED:
@@ -181,8 +200,7 @@ def profile() -> ResponseReturnValue:
         )
         flash(_("Your profile has been saved."), "success")
         response = redirect(url_for("auth.profile"))
-        response.set_cookie(LANG_COOKIE, form.language.data or "id", max_age=365 * 24 * 3600,
-                            samesite="Lax", httponly=True)
+        set_language_cookie(response, form.language.data or "id")
         return response
     if form.is_submitted():
         status = 422

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from matchmaker.db import get_session
 from matchmaker.forms.auth import LanguageForm
-from matchmaker.i18n import LANG_COOKIE
+from matchmaker.i18n import set_language_cookie
 from matchmaker.models import Language
 from matchmaker.security import safe_next
 from matchmaker.services import accounts, dashboards
@@ -39,6 +39,5 @@ def set_language() -> ResponseReturnValue:
     if current_user.is_authenticated:
         accounts.set_language(get_session(), current_user.user, language)
     response = redirect(target)
-    response.set_cookie(LANG_COOKIE, language.value, max_age=365 * 24 * 3600, samesite="Lax",
-                        httponly=True, secure=bool(current_app.config.get("FORCE_HTTPS")))
+    set_language_cookie(response, language.value)
     return response
