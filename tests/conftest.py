@@ -24,6 +24,8 @@ from matchmaker.services.seeding import seed_regions
 from tests import factories
 from tests.i18n_support import compile_stale_catalogs
 
+pytest_plugins = ["tests.matching_world"]
+
 PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL", "")
 KEEP_TABLES = {"province", "regency"}
 _CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

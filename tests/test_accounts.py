@@ -8,10 +8,16 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func
 from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
 
-from matchmaker.models import AuditEvent, Organization, OrganizationKind, Role, User, UserStatus
+from matchmaker.models import (
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+    UserStatus,
+)
 from tests.factories import PASSWORD
+from tests.security.support import argon2_params
 
 
 @pytest.fixture
@@ -39,68 +45,7 @@ def _by_email(db, email: str) -> User:
     return db.exec(select(User).where(User.email == email)).one()
 
 
-def _argon2_params(stored: str) -> dict[str, int]:
-    """``$argon2id$v=19$m=65536,t=3,p=4$salt$hash`` -> {"m": 65536, "t": 3, "p": 4}."""
-    parts = stored.split("$")
-    return {key: int(value) for key, value in (p.split("=") for p in parts[3].split(","))}
-
-
 # --- password storage -------------------------------------------------------------------------
-
-
-def test_registration_stores_an_argon2id_hash_with_default_parameters(client, db):
-    response = client.post("/auth/register", data=_vendor_form("hash@example.com"))
-    assert response.status_code == 302
-    user = _by_email(db, "hash@example.com")
-    assert user.password_hash.startswith("$argon2id$v=19$")
-    assert PASSWORD not in user.password_hash
-    defaults = PasswordHasher()
-    assert _argon2_params(user.password_hash) == {
-        "m": defaults.memory_cost, "t": defaults.time_cost, "p": defaults.parallelism,
-    }
-
-
-@pytest.mark.parametrize("method", ["pbkdf2:sha256:600000", "scrypt"])
-def test_a_legacy_werkzeug_hash_logs_in_and_is_rehashed_to_argon2id(auth, db, make, method):
-    legacy = generate_password_hash(PASSWORD, method=method)
-    user = make.user(role=Role.VENDOR, password_hash=legacy)
-
-    response = auth.login(user.email)
-
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/dashboard")
-    upgraded = _fresh(db, user).password_hash
-    assert upgraded.startswith("$argon2id$")
-    assert PasswordHasher().verify(upgraded, PASSWORD)
-
-
-def test_a_legacy_hash_is_not_replaced_by_a_wrong_password(auth, db, make):
-    legacy = generate_password_hash(PASSWORD, method="pbkdf2:sha256")
-    user = make.user(password_hash=legacy)
-
-    response = auth.login(user.email, "not-the-password-at-all")
-
-    assert response.status_code == 200
-    assert _fresh(db, user).password_hash == legacy
-
-
-def test_an_argon2_hash_with_weaker_parameters_is_upgraded_on_login(auth, db, make):
-    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
-    user = make.user(password_hash=weak)
-
-    assert auth.login(user.email).status_code == 302
-
-    upgraded = _fresh(db, user).password_hash
-    assert upgraded != weak
-    assert _argon2_params(upgraded)["m"] == PasswordHasher().memory_cost
-    assert not PasswordHasher().check_needs_rehash(upgraded)
-
-
-def test_a_current_argon2_hash_is_left_alone_on_login(auth, db, make):
-    user = make.user()
-    before = user.password_hash
-    assert auth.login(user.email).status_code == 302
-    assert _fresh(db, user).password_hash == before
 
 
 # --- registration ----------------------------------------------------------------------------
@@ -355,57 +300,6 @@ def test_anonymous_visitors_are_sent_to_login_from_coordinator_pages(client):
 # --- audit -----------------------------------------------------------------------------------
 
 
-def _login_events(db) -> list[AuditEvent]:
-    db.commit()
-    return list(db.exec(select(AuditEvent).where(AuditEvent.action == "auth.login")
-                        .order_by(AuditEvent.id)).all())  # type: ignore[arg-type]
-
-
-def _as_text(event: AuditEvent) -> str:
-    return " ".join(str(value) for value in event.model_dump().values())
-
-
-def test_logins_and_failed_logins_are_audited_without_the_password(auth, client, db, make):
-    user = make.user(email="audit@example.com")
-    wrong = "Wrong-Secret-Passphrase-42"
-
-    auth.login(user.email, wrong)
-    auth.login("nobody@example.com", wrong)
-    auth.login(user.email)
-
-    events = _login_events(db)
-    assert [(e.actor_id, e.outcome) for e in events] == [
-        (user.id, "failed:invalid"), (None, "failed:invalid"), (user.id, "ok"),
-    ]
-    for event in events:
-        assert event.at is not None
-        assert event.request_id
-        text = _as_text(event)
-        assert wrong not in text
-        assert PASSWORD not in text
-        assert "argon2" not in text
-
-
-def test_a_pending_account_login_is_audited_as_failed(client, db, auth):
-    user = _register_vendor(client, db)
-    auth.login(user.email)
-    assert [(e.actor_id, e.outcome) for e in _login_events(db)] == [(user.id, "failed:pending")]
-
-
-def test_refused_requests_are_audited(client, auth, make, db):
-    from sqlmodel import select
-
-    from matchmaker.models import AuditEvent
-
-    vendor = make.user("vendor")
-    auth.login(vendor.email)
-    assert client.get("/coordinator/accounts").status_code == 403
-    db.commit()
-    rows = db.exec(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
-    assert [(r.actor_id, r.target, r.outcome) for r in rows] == [
-        (vendor.id, "GET /coordinator/accounts", "denied")]
-
-
 def test_login_of_a_rejected_account_tells_the_reason(client, auth, make, db):
     user = make.user("vendor", status="suspended", status_reason="Bukan perusahaan terdaftar")
     body = auth.login(user.email).get_data(as_text=True)
@@ -414,17 +308,13 @@ def test_login_of_a_rejected_account_tells_the_reason(client, auth, make, db):
     assert "Bukan perusahaan terdaftar" not in wrong
 
 
-def test_a_refused_write_is_audited_too(client, auth, make, db):
-    """The refusal ends the request's write transaction before auditing (SQLite would
-    otherwise wait on its own lock and lose the audit row)."""
-    from sqlmodel import select
-
-    from matchmaker.models import AuditEvent, Organization
-
-    owner, other = make.user("city_official"), make.user("city_official")
-    need = make.need(db.get(Organization, owner.organization_id))
-    auth.login(other.email)
-    assert client.post(f"/needs/{need.id}/close").status_code == 403
-    db.commit()
-    rows = db.exec(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
-    assert [(r.actor_id, r.target) for r in rows] == [(other.id, f"POST /needs/{need.id}/close")]
+def test_registration_stores_an_argon2id_hash_with_default_parameters(client, db):
+    response = client.post("/auth/register", data=_vendor_form("hash@example.com"))
+    assert response.status_code == 302
+    user = _by_email(db, "hash@example.com")
+    assert user.password_hash.startswith("$argon2id$v=19$")
+    assert PASSWORD not in user.password_hash
+    defaults = PasswordHasher()
+    assert argon2_params(user.password_hash) == {
+        "m": defaults.memory_cost, "t": defaults.time_cost, "p": defaults.parallelism,
+    }

@@ -6,8 +6,7 @@ index catching up with offers changed elsewhere."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from matchmaker import matching as engine
 from matchmaker.db import begin_write, get_session
@@ -20,80 +19,16 @@ from matchmaker.models import (
     Offer,
     OfferCreate,
     OfferUpdate,
-    Organization,
 )
 from matchmaker.services import engine_index, matching, needs, offers, workflow
+from tests.matching_world import FLOOD_NEED, PJU_OFFER, stored_pair, stored_pairs
 
-PJU_NEED = {
-    "title": "Penerangan jalan umum (PJU) pintar hemat energi",
-    "description": "Kota membutuhkan PJU LED pintar dengan kontrol peredupan (dimming) jarak "
-    "jauh dan notifikasi lampu padam untuk menekan tagihan listrik.",
-    "tags": ["PJU", "LED", "dimming"], "dimension": "environment",
-}
-FLOOD_NEED = {
-    "title": "Sistem peringatan dini banjir",
-    "description": "Sensor tinggi muka air di sungai dan pintu air dengan peringatan dini banjir "
-    "ke warga melalui sirene dan WhatsApp.",
-    "tags": ["banjir", "sensor", "peringatan dini"], "dimension": "environment",
-}
-PJU_OFFER = {
-    "title": "Kontroler PJU pintar berbasis LoRaWAN",
-    "description": "Kontroler lampu jalan LED dengan dimming, deteksi lampu padam dan dasbor "
-    "pemantauan konsumsi energi.",
-    "tags": ["PJU pintar", "dimming", "LED"],
-}
-FLOOD_OFFER = {
-    "title": "Flood early warning system",
-    "description": "River water level sensors and rain gauges with early warning alerts by "
-    "siren and WhatsApp for flood-prone districts.",
-    "tags": ["flood", "early warning", "sensor"],
-}
-UNRELATED_OFFER = {
-    "title": "Aplikasi kasir UMKM",
-    "description": "Aplikasi kasir dan pembukuan untuk warung dan toko kelontong, dengan "
-    "laporan penjualan harian.",
-    "tags": ["UMKM", "kasir"], "dimension": "economy",
-}
-
-
-@pytest.fixture(autouse=True)
-def _settings(app):
-    app.config.update(MAIL_ASYNC=False, MATCH_MIN_SCORE=30)
-
-
-@pytest.fixture
-def world(make, db):
-    city_user = make.user("city_official")
-    pju_vendor = make.user("vendor")
-    flood_vendor = make.user("vendor")
-    city = db.get(Organization, city_user.organization_id)
-    return {
-        "city_user": city_user, "pju_vendor": pju_vendor, "flood_vendor": flood_vendor,
-        "pju": make.need(city, **PJU_NEED), "flood": make.need(city, **FLOOD_NEED),
-        "pju_offer": make.offer(db.get(Organization, pju_vendor.organization_id), **PJU_OFFER),
-        "flood_offer": make.offer(db.get(Organization, flood_vendor.organization_id),
-                                  **FLOOD_OFFER),
-    }
-
-
-def _pairs(db) -> dict[tuple[int, int], Match]:
-    db.rollback()
-    db.expire_all()
-    return {(m.need_id, m.offer_id): m for m in db.exec(select(Match)).all()}
-
-
-def _event_count(db) -> int:
-    db.rollback()
-    return db.exec(select(func.count()).select_from(MatchEvent)).one()
-
-
-def _pair(db, world, need: str, offer: str) -> Match:
-    return _pairs(db)[(world[need].id, world[f"{offer}_offer"].id)]
+pytestmark = pytest.mark.usefixtures("matching_settings")
 
 
 def test_full_run_proposes_the_fitting_pairs_once(app_ctx, db, world):
     report = matching.rematch_all(get_session())
-    pairs = _pairs(db)
+    pairs = stored_pairs(db)
     assert (world["pju"].id, world["pju_offer"].id) in pairs
     assert (world["flood"].id, world["flood_offer"].id) in pairs
     assert (world["pju"].id, world["flood_offer"].id) not in pairs  # lights are not floods
@@ -107,26 +42,11 @@ def test_full_run_proposes_the_fitting_pairs_once(app_ctx, db, world):
         ("engine", "propose", "proposed")}
 
 
-def test_rerun_is_idempotent(app_ctx, db, world):
-    matching.rematch_all(get_session())
-    before, events = _pairs(db), _event_count(db)
-    versions = {key: m.version for key, m in before.items()}
-    again = matching.rematch_all(get_session())
-    after = _pairs(db)
-    assert (again.proposed, again.withdrawn) == (0, 0)
-    assert again.refreshed == 0  # nothing changed, so nothing is rewritten
-    assert {key: m.version for key, m in after.items()} == versions
-    assert _event_count(db) == events
-    matching.rematch_need(get_session(), world["pju"].id)
-    matching.rematch_offer(get_session(), world["flood_offer"].id)
-    assert len(_pairs(db)) == len(before) and _event_count(db) == events
-
-
 def test_rerun_refreshes_untouched_proposals_made_by_an_older_engine(app_ctx, db, world):
     from matchmaker import matching as engine
 
     matching.rematch_all(get_session())
-    stale = next(iter(_pairs(db).values()))
+    stale = next(iter(stored_pairs(db).values()))
     begin_write(db)
     db.get(Match, stale.id).engine_version = "0.0.1"
     db.commit()
@@ -136,76 +56,15 @@ def test_rerun_refreshes_untouched_proposals_made_by_an_older_engine(app_ctx, db
     assert db.get(Match, stale.id).engine_version == engine.ENGINE_VERSION
 
 
-def test_a_pair_is_unique_in_the_database(db, make, world):
-    make.match(world["pju"], world["pju_offer"])
-    begin_write(db)
-    db.add(Match(need_id=world["pju"].id, offer_id=world["pju_offer"].id,
-                 engine_version="x", glossary_version="x"))
-    with pytest.raises(IntegrityError):
-        db.commit()
-    db.rollback()
-
-
-def test_declined_pair_is_never_resurrected(app_ctx, db, world):
-    session = get_session()
-    matching.rematch_all(session)
-    match = _pair(db, world, "pju", "pju")
-    workflow.transition(session, world["pju_vendor"], match.id, "decline")
-    events = _event_count(db)
-    matching.rematch_all(session)
-    matching.rematch_need(session, world["pju"].id)
-    matching.rematch_offer(session, world["pju_offer"].id)
-    stored = _pair(db, world, "pju", "pju")
-    assert (stored.state, stored.vendor_decision) == ("declined", "declined")
-    assert _event_count(db) == events
-
-
-def test_pair_withdrawn_by_a_side_is_not_resurrected(app_ctx, db, world):
-    session = get_session()
-    matching.rematch_all(session)
-    match = _pair(db, world, "pju", "pju")
-    workflow.transition(session, world["city_user"], match.id, "withdraw")
-    matching.rematch_all(session)
-    assert _pair(db, world, "pju", "pju").state == "withdrawn"
-
-
-def _rewrite_offer(db, offer: Offer, **values: object) -> None:
-    """Another session edits the offer's text (and stamps it for the index)."""
-    begin_write(db)
-    stored = db.get(Offer, offer.id)
-    for key, value in values.items():
-        setattr(stored, key, value)
-    engine_index.bump_offer(db, offer.id)
-    db.commit()
-
-
-def test_acted_on_pair_is_kept_when_no_longer_proposed(app_ctx, db, world):
-    session = get_session()
-    matching.rematch_all(session)
-    accepted = _pair(db, world, "pju", "pju")
-    workflow.transition(session, world["city_user"], accepted.id, "accept")
-    untouched_version = _pair(db, world, "flood", "flood").version
-    _rewrite_offer(db, world["pju_offer"], **UNRELATED_OFFER)
-    _rewrite_offer(db, world["flood_offer"], **UNRELATED_OFFER)
-    report = matching.rematch_all(session)
-    kept = _pair(db, world, "pju", "pju")
-    assert (kept.state, kept.city_decision) == ("proposed", "accepted")
-    gone = _pair(db, world, "flood", "flood")
-    assert (gone.state, gone.reason, gone.last_actor_side) == (
-        "withdrawn", "no_longer_proposed", "engine")
-    assert gone.version == untouched_version + 1
-    assert report.withdrawn == 1
-
-
 def test_confirmed_and_approved_pairs_survive_a_closed_posting(app_ctx, db, make, world):
     session = get_session()
     matching.rematch_all(session)
-    match = _pair(db, world, "pju", "pju")
+    match = stored_pair(db, world, "pju", "pju")
     for user in (world["city_user"], world["pju_vendor"]):
         workflow.transition(session, user, match.id, "accept")
     offers.act(session, world["pju_vendor"], world["pju_offer"].id, "archive")
     matching.rematch_all(session)
-    assert _pair(db, world, "pju", "pju").state == "confirmed"
+    assert stored_pair(db, world, "pju", "pju").state == "confirmed"
 
 
 def test_closing_a_need_withdraws_its_untouched_proposals_and_reopening_brings_them_back(
@@ -213,15 +72,15 @@ def test_closing_a_need_withdraws_its_untouched_proposals_and_reopening_brings_t
 ):
     session = get_session()
     matching.rematch_all(session)
-    before = _pair(db, world, "flood", "flood")
+    before = stored_pair(db, world, "flood", "flood")
     match_id, version = before.id, before.version
     needs.act(session, world["city_user"], world["flood"].id, "close")
-    closed = _pair(db, world, "flood", "flood")
+    closed = stored_pair(db, world, "flood", "flood")
     assert (closed.state, closed.reason, closed.last_actor_side) == (
         "withdrawn", "posting_closed", "engine")
-    assert _pair(db, world, "pju", "pju").state == "proposed"  # the other need is untouched
+    assert stored_pair(db, world, "pju", "pju").state == "proposed"  # the other need is untouched
     needs.act(session, world["city_user"], world["flood"].id, "reopen")
-    back = _pair(db, world, "flood", "flood")
+    back = stored_pair(db, world, "flood", "flood")
     assert back.id == match_id and back.state == "proposed" and back.reason is None
     assert back.version == version + 2
     actions = [(e.action, e.from_state, e.to_state) for e in db.exec(
@@ -233,23 +92,23 @@ def test_closing_a_need_withdraws_its_untouched_proposals_and_reopening_brings_t
 def test_closing_a_need_keeps_pairs_someone_acted_on(app_ctx, db, world):
     session = get_session()
     matching.rematch_all(session)
-    match = _pair(db, world, "flood", "flood")
+    match = stored_pair(db, world, "flood", "flood")
     workflow.transition(session, world["flood_vendor"], match.id, "accept")
     needs.act(session, world["city_user"], world["flood"].id, "close")
-    assert _pair(db, world, "flood", "flood").state == "proposed"
+    assert stored_pair(db, world, "flood", "flood").state == "proposed"
 
 
 def test_archiving_an_offer_withdraws_and_republishing_restores(app_ctx, db, world):
     session = get_session()
     matching.rematch_all(session)
     offers.act(session, world["pju_vendor"], world["pju_offer"].id, "archive")
-    gone = _pair(db, world, "pju", "pju")
+    gone = stored_pair(db, world, "pju", "pju")
     assert (gone.state, gone.reason) == ("withdrawn", "posting_closed")
-    assert _pair(db, world, "flood", "flood").state == "proposed"
+    assert stored_pair(db, world, "flood", "flood").state == "proposed"
     matching.rematch_all(session)  # a full run does not bring an archived offer back
-    assert _pair(db, world, "pju", "pju").state == "withdrawn"
+    assert stored_pair(db, world, "pju", "pju").state == "withdrawn"
     offers.act(session, world["pju_vendor"], world["pju_offer"].id, "publish")
-    assert _pair(db, world, "pju", "pju").state == "proposed"
+    assert stored_pair(db, world, "pju", "pju").state == "proposed"
 
 
 def test_full_run_withdraws_proposals_of_postings_closed_behind_its_back(app_ctx, db, world):
@@ -260,17 +119,17 @@ def test_full_run_withdraws_proposals_of_postings_closed_behind_its_back(app_ctx
     engine_index.bump_offer(db, world["flood_offer"].id)
     db.commit()
     report = matching.rematch_all(session)
-    assert _pair(db, world, "flood", "flood").state == "withdrawn"
+    assert stored_pair(db, world, "flood", "flood").state == "withdrawn"
     assert report.withdrawn == 1
-    assert _pair(db, world, "pju", "pju").state == "proposed"
+    assert stored_pair(db, world, "pju", "pju").state == "proposed"
 
 
 def test_rematch_offer_changes_only_that_offers_pairs(app_ctx, db, make, world):
     session = get_session()
     matching.rematch_need(session, world["pju"].id)
-    assert set(_pairs(db)) == {(world["pju"].id, world["pju_offer"].id)}
+    assert set(stored_pairs(db)) == {(world["pju"].id, world["pju_offer"].id)}
     report = matching.rematch_offer(session, world["flood_offer"].id)
-    assert set(_pairs(db)) == {(world["pju"].id, world["pju_offer"].id),
+    assert set(stored_pairs(db)) == {(world["pju"].id, world["pju_offer"].id),
                                (world["flood"].id, world["flood_offer"].id)}
     assert report.proposed == 1
 
@@ -295,7 +154,7 @@ def test_index_sees_offers_published_by_another_process(app_ctx, db, make, world
         other.commit()
     assert new.index_seq > seq
     matching.rematch_need(session, world["flood"].id)
-    assert (world["flood"].id, new.id) in _pairs(db)
+    assert (world["flood"].id, new.id) in stored_pairs(db)
     engine_index.forget()  # a fresh process builds the same index from the database
     assert matching.rematch_need(session, world["flood"].id).proposed == 0
 
@@ -323,9 +182,9 @@ def test_editing_a_need_rematches_it(app_ctx, db, world):
     data = NeedUpdate.model_validate({**_need_fields(world["pju"]), **FLOOD_NEED,
                                       "version": world["pju"].version})
     needs.update(session, world["city_user"], world["pju"].id, data)
-    pju_pju = _pair(db, world, "pju", "pju")
+    pju_pju = stored_pair(db, world, "pju", "pju")
     assert (pju_pju.state, pju_pju.reason) == ("withdrawn", "no_longer_proposed")
-    assert (world["pju"].id, world["flood_offer"].id) in _pairs(db)
+    assert (world["pju"].id, world["flood_offer"].id) in stored_pairs(db)
 
 
 def test_editing_an_offer_rematches_it(app_ctx, db, world):
@@ -336,8 +195,8 @@ def test_editing_an_offer_rematches_it(app_ctx, db, world):
         "dimension": "environment", "maturity": "proven", "national": True,
         "version": offer.version, **PJU_OFFER})
     offers.update(session, world["flood_vendor"], offer.id, data)
-    assert (world["pju"].id, offer.id) in _pairs(db)
-    assert _pair(db, world, "flood", "flood").state == "withdrawn"
+    assert (world["pju"].id, offer.id) in stored_pairs(db)
+    assert stored_pair(db, world, "flood", "flood").state == "withdrawn"
 
 
 def _need_fields(need) -> dict[str, object]:
@@ -357,7 +216,7 @@ def test_posting_a_need_through_the_web_proposes_offers(client, auth, db, world)
     assert response.status_code == 302
     db.rollback()
     new = db.exec(select(Need).where(Need.title == "PJU tenaga surya untuk jalan desa")).one()
-    assert (new.id, world["pju_offer"].id) in _pairs(db)
+    assert (new.id, world["pju_offer"].id) in stored_pairs(db)
 
 
 def test_publishing_an_offer_through_the_web_proposes_it(client, auth, db, world):
@@ -373,4 +232,4 @@ def test_publishing_an_offer_through_the_web_proposes_it(client, auth, db, world
     assert response.status_code == 302
     db.rollback()
     new = db.exec(select(Offer).where(Offer.title == "Smart LED street light controller")).one()
-    assert (world["pju"].id, new.id) in _pairs(db)
+    assert (world["pju"].id, new.id) in stored_pairs(db)

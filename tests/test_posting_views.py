@@ -4,14 +4,15 @@ optimistic edits, sanitised Markdown and what the public sees."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import func, select
 
-from matchmaker.models import Need, Offer, OfferRegion
+from matchmaker.models import Need, Offer, OfferRegion, Organization
 from tests.factories import NEED_DEFAULTS, OFFER_DEFAULTS
+from tests.security.support import fresh
 
 NEED_FORM: dict[str, Any] = {
     **NEED_DEFAULTS, "tags": "lighting, energy", "budget_min": "Rp 100.000.000",
@@ -453,3 +454,30 @@ def test_public_lists_show_open_needs_and_published_offers_only(client, make):
     # Draft is never a public status, even when asked for.
     assert "Need that is draft" not in client.get("/needs/?status=draft").get_data(as_text=True)
     assert "Need that is closed" in client.get("/needs/?status=closed").get_data(as_text=True)
+
+
+
+
+def test_a_new_need_cannot_target_a_date_in_the_past(client, auth, make, db):
+    user = make.user("city_official", language="en")
+    auth.login(user.email)
+    past = (date.today() - timedelta(days=2)).isoformat()
+    response = client.post("/needs/new", data={**NEED_FORM, "target_date": past})
+    assert response.status_code == 422
+    assert "Choose a target date from" in response.get_data(as_text=True)
+    future = (date.today() + timedelta(days=30)).isoformat()
+    assert client.post("/needs/new", data={**NEED_FORM, "target_date": future}).status_code == 302
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(Need)).one() == 1
+
+
+def test_an_edit_may_keep_a_passed_date_but_not_one_before_2000(client, auth, make, db):
+    user = make.user("city_official")
+    need = make.need(db.get(Organization, user.organization_id))
+    auth.login(user.email)
+    edit = {**NEED_FORM, "version": "1"}
+    assert client.post(f"/needs/{need.id}/edit",
+                       data={**edit, "target_date": "1999-12-31"}).status_code == 422
+    assert client.post(f"/needs/{need.id}/edit",
+                       data={**edit, "target_date": "2024-01-31"}).status_code == 302
+    assert fresh(db, Need, need.id).target_date == date(2024, 1, 31)

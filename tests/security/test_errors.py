@@ -13,9 +13,17 @@ from flask import Flask, abort
 from sqlmodel import Session
 
 from matchmaker.app import create_app
-from matchmaker.models import Role, UserStatus
+from matchmaker.models import (
+    Match,
+    Need,
+    Notification,
+    Organization,
+    Role,
+    UserStatus,
+)
 from tests.conftest import CsrfClient, test_config
 from tests.factories import PASSWORD
+from tests.security.support import fresh, signed_in_client
 
 JSON = {"Accept": "application/json"}
 LEAKS = ("Traceback", 'File "', "RuntimeError", "kaboom")
@@ -215,3 +223,71 @@ def test_a_malformed_request_id_is_replaced(client, offered):
 def test_every_response_carries_a_distinct_request_id(client):
     ids = {client.get("/healthz").headers["X-Request-ID"] for _ in range(3)}
     assert len(ids) == 3
+
+
+HUGE = (2**31, 2**63, 9223372036854775808, 10**30)
+
+
+def test_opening_a_notification_is_a_post_not_a_get(client, auth, make, db):
+    user = make.user("vendor")
+    match = make.match(make.need(), make.offer(db.get(Organization, user.organization_id)))
+    item = Notification(user_id=user.id, match_id=match.id, kind="proposed")
+    db.add(item)
+    db.commit()
+    auth.login(user.email)
+    assert client.get(f"/notifications/{item.id}").status_code == 405
+    assert fresh(db, Notification, item.id).read_at is None
+
+
+@pytest.mark.parametrize("huge", HUGE)
+def test_every_int_route_answers_404_to_an_id_no_column_can_hold(app, make, huge):
+    rules = list(_int_rules(app))
+    assert len(rules) >= 10
+    anonymous, coordinator = app.test_client(), signed_in_client(app, make.user("coordinator"))
+    city = signed_in_client(app, make.user("city_official"))
+    for rule, names in rules:
+        path = rule.build({name: 1 for name in names} | {"action": "accept"}
+                          if "action" in rule.arguments else {name: 1 for name in names})[1]
+        path = path.replace("/1", f"/{huge}")
+        for browser in (anonymous, coordinator, city):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = browser.open(path, method=method)
+                assert response.status_code == 404, (method, path, response.status_code)
+
+
+def test_zero_and_negative_ids_are_404(client):
+    for path in ("/needs/0", "/needs/-1", "/offers/0", "/matches/0"):
+        assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("version", ["9223372036854775808", "2147483648", "0", "-1", "1e3"])
+def test_an_out_of_range_version_on_edit_is_422_and_changes_nothing(client, auth, make, db,
+                                                                    version):
+    user = make.user("city_official")
+    need = make.need(db.get(Organization, user.organization_id))
+    auth.login(user.email)
+    data = {"title": "Penerangan jalan umum pintar", "description": "PJU pintar yang hemat "
+            "energi dan dapat dipantau dari pusat kendali kota.", "dimension": "environment",
+            "tags": "PJU", "budget_min": "100", "budget_max": "200", "stage": "quick_win",
+            "priority": "2", "version": version}
+    assert client.post(f"/needs/{need.id}/edit", data=data).status_code == 422
+    assert fresh(db, Need, need.id).version == 1
+
+
+@pytest.mark.parametrize("version", ["9223372036854775808", "2147483648", "0", "abc"])
+def test_an_out_of_range_version_on_a_match_action_is_422_and_changes_nothing(
+        client, auth, make, db, version):
+    city = make.user("city_official")
+    match = make.match(make.need(db.get(Organization, city.organization_id)), make.offer())
+    auth.login(city.email)
+    assert client.post(f"/matches/{match.id}/accept",
+                       data={"version": version}).status_code == 422
+    assert fresh(db, Match, match.id).state == "proposed"
+
+
+def _int_rules(app):
+    for rule in app.url_map.iter_rules():
+        names = [name for name, conv in rule._converters.items()
+                 if type(conv).__name__ == "DatabaseIdConverter"]
+        if names:
+            yield rule, names
