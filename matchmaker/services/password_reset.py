@@ -1,6 +1,7 @@
 """Password reset by an e-mailed one-time link (ASVS V2.5.6, OWASP Forgot Password sheet).
 
-* The link carries a random token (``secrets.token_urlsafe(32)``); only its SHA-256 is stored.
+* The link carries a random token (``secrets.token_urlsafe(32)``); only its SHA-256 is stored,
+  and the e-mail holding the link is erased from the outbox once it is sent.
 * A link works once and for ``PASSWORD_RESET_MAX_AGE_SECONDS``; asking again spends the older
   links of that account, so only the newest e-mail works.
 * Using it sets the new password and bumps ``session_version``: every session and remember
@@ -86,7 +87,7 @@ def request_reset(session: Session, email: str) -> None:
         session.add(PasswordResetToken(user_id=user.id, token_hash=hash_token(token),
                                        created_at=now, expires_at=now + max_age()))
         subject, body = _email(user, token)
-        notifications.queue_email(session, user.email, subject, body)
+        notifications.queue_email(session, user.email, subject, body, secret=True)
         outcome = "ok"
     else:
         outcome = "ignored:unknown" if user is None else "ignored:suspended"
