@@ -58,6 +58,7 @@ def _spend_open_tokens(session: Session, user_id: int, now: datetime) -> None:
         .where(PasswordResetToken.user_id == user_id,  # type: ignore[arg-type]
                PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
         .values(used_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -141,6 +142,8 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
                PasswordResetToken.used_at.is_(None),  # type: ignore[union-attr]
                PasswordResetToken.expires_at > now)  # type: ignore[arg-type]
         .values(used_at=now)
+        # decided by the database alone: the loaded row is what it was before this UPDATE
+        .execution_options(synchronize_session=False)
     )
     user = session.get(User, row.user_id, populate_existing=True)
     if spent.rowcount != 1 or user is None:  # type: ignore[attr-defined]
