@@ -59,6 +59,16 @@ def request_id() -> str:
     return str(g.request_id)
 
 
+def loggable_path() -> str:
+    """The request's path for log lines and audit rows. A URL carrying a secret (a view
+    argument named ``token``: a password reset link) is written as its route, never with
+    the secret in it."""
+    rule = request.url_rule
+    if rule is not None and "token" in (request.view_args or {}):
+        return rule.rule
+    return request.path
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/") or request.is_json:
         return True
@@ -124,7 +134,7 @@ def _audit_refusal(status: int) -> None:
         actor = current_user.id if current_user and current_user.is_authenticated else None
         with session_scope() as session:
             audit.record(session, action, actor_id=actor,
-                         target=f"{request.method} {request.path}"[:120], outcome=outcome,
+                         target=f"{request.method} {loggable_path()}"[:120], outcome=outcome,
                          request_id=request_id(), ip=request.remote_addr)
     except Exception:  # noqa: BLE001 - auditing must not turn a refusal into a 500
         log.exception("Could not audit a refused request")
@@ -136,7 +146,7 @@ def _handle_http(exc: HTTPException) -> Response:
     if status in (403, 429):
         _audit_refusal(status)
     level = logging.WARNING if status < 500 else logging.ERROR
-    log.log(level, "%s %s -> %s [request_id=%s]", request.method, request.path, status,
+    log.log(level, "%s %s -> %s [request_id=%s]", request.method, loggable_path(), status,
             request_id())
     message = None
     if isinstance(exc, CSRFError):
@@ -156,7 +166,7 @@ def _handle_domain(exc: DomainError) -> Response:
     if exc.status_code == 403:
         _audit_refusal(403)
     log.info("%s on %s %s: %s [request_id=%s]", type(exc).__name__, request.method,
-             request.path, exc.message, request_id())
+             loggable_path(), exc.message, request_id())
     return error_response(exc.status_code, exc.message, details=exc.details)
 
 
@@ -164,7 +174,7 @@ def _handle_database_unavailable(exc: OperationalError) -> Response:
     """A lock held past the lock timeout, or a database that is restarting: the request's
     transaction is rolled back whole, so the honest answer is "try again shortly"."""
     log.warning("Database unavailable on %s %s: %s [request_id=%s]", request.method,
-                request.path, str(exc.orig)[:200], request_id())
+                loggable_path(), str(exc.orig)[:200], request_id())
     _end_request_transaction()
     response = error_response(503)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -174,7 +184,7 @@ def _handle_database_unavailable(exc: OperationalError) -> Response:
 def _handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _handle_http(exc)
-    log.exception("Unhandled error on %s %s [request_id=%s]", request.method, request.path,
+    log.exception("Unhandled error on %s %s [request_id=%s]", request.method, loggable_path(),
                   request_id())
     _end_request_transaction()
     return error_response(500)

@@ -5,7 +5,6 @@ matching runs at once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -16,9 +15,9 @@ from sqlmodel import func, select
 from matchmaker.db import get_session
 from matchmaker.models import Match, MatchEvent, Organization, OutboundEmail
 from matchmaker.services import matching
+from tests.racing import race as _race
 
 ROUNDS = 20
-TIMEOUT = 60
 
 
 @pytest.fixture(autouse=True)
@@ -35,27 +34,6 @@ def _client(app, user) -> tuple[Any, str]:
                                                 "csrf_token": token})
     assert response.status_code == 302
     return client, client.csrf_token()
-
-
-def _race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``calls`` in threads released together by a barrier; return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(TIMEOUT)
-            results[i] = calls[i]()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung"
-    return results
 
 
 def _post(client, token: str, match_id: int, action: str, version: int,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Regexp
 
 from matchmaker.forms import BaseForm
 from matchmaker.passwords import MAX_LENGTH, MIN_LENGTH
@@ -15,6 +17,20 @@ REQUIRED = _l("This field is required.")
 
 def language_choices() -> list[SelectChoice]:
     return [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
+
+
+def password_rules() -> list[Any]:
+    """The validators of every new password (registration, change, reset)."""
+    return [DataRequired(REQUIRED),
+            Length(MIN_LENGTH, MAX_LENGTH,
+                   _l("The password must be %(min)d to %(max)d characters long.",
+                      min=MIN_LENGTH, max=MAX_LENGTH))]
+
+
+def repeat_password_field(label: Any) -> Any:
+    """The "type it again" field next to a new ``password``."""
+    return PasswordField(label, validators=[
+        DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))])
 
 
 class LoginForm(BaseForm):
@@ -45,15 +61,9 @@ class RegisterForm(BaseForm):
     password = PasswordField(
         _l("Password"),
         description=_l("At least %(n)d characters.", n=MIN_LENGTH),
-        validators=[DataRequired(REQUIRED),
-                    Length(MIN_LENGTH, MAX_LENGTH,
-                           _l("The password must be %(min)d to %(max)d characters long.",
-                              min=MIN_LENGTH, max=MAX_LENGTH))],
+        validators=password_rules(),
     )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
-    )
+    confirm = repeat_password_field(_l("Repeat the password"))
     language = SelectField(_l("Language"), choices=language_choices(), default="id")
 
     def validate(self, extra_validators=None):  # type: ignore[no-untyped-def]
@@ -69,17 +79,29 @@ class RegisterForm(BaseForm):
 
 class ChangePasswordForm(BaseForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_l("New password"), validators=password_rules())
+    confirm = repeat_password_field(_l("Repeat the new password"))
+
+
+class ForgotPasswordForm(BaseForm):
+    """Only the shape of an address is checked: any address an account has (one created from
+    the command line, say) must be able to ask for a link."""
+
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(REQUIRED), Length(max=254),
+                    Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter a valid e-mail address."))],
+    )
+
+
+class ResetPasswordForm(BaseForm):
+    """The new password chosen through a reset link: the same rules as everywhere else."""
+
     password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(REQUIRED),
-                    Length(MIN_LENGTH, MAX_LENGTH,
-                           _l("The password must be %(min)d to %(max)d characters long.",
-                              min=MIN_LENGTH, max=MAX_LENGTH))],
+        _l("New password"), description=_l("At least %(n)d characters.", n=MIN_LENGTH),
+        validators=password_rules(),
     )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
-    )
+    confirm = repeat_password_field(_l("Repeat the new password"))
 
 
 class ProfileForm(BaseForm):

@@ -30,6 +30,7 @@ from matchmaker.models.offer import (
     OfferUpdate,
 )
 from matchmaker.models.organization import Organization, OrganizationKind
+from matchmaker.models.password_reset import PasswordResetToken
 from matchmaker.models.region import Province, Regency
 from matchmaker.models.user import Language, Role, User, UserStatus
 from matchmaker.search_index import register as _register_search_index
@@ -68,6 +69,7 @@ __all__ = [
     "Language",
     "Organization",
     "OrganizationKind",
+    "PasswordResetToken",
     "Province",
     "Regency",
     "Role",

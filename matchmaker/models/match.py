@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, DateTime, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from matchmaker.models.base import enum_check, timestamp_field
@@ -98,7 +98,9 @@ class OutboxStatus(StrEnum):
 
 class OutboundEmail(SQLModel, table=True):
     """An e-mail waiting to be sent. Written in the transition's transaction, delivered after
-    it commits, retried until ``MAX_ATTEMPTS``; a failure never undoes the transition."""
+    it commits, retried until ``MAX_ATTEMPTS``; a failure never undoes the transition.
+    A ``secret`` e-mail (a password reset link) has its body erased once it is sent or given
+    up, so the database does not keep the secret."""
 
     __tablename__ = "outbound_email"  # type: ignore[assignment]
     __table_args__ = (enum_check("status", OutboxStatus),)
@@ -112,6 +114,7 @@ class OutboundEmail(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = timestamp_field()
     sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    secret: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class EngineState(SQLModel, table=True):

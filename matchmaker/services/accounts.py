@@ -50,7 +50,8 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == normalise_email(email))).first()
 
 
-def _check_password_rules(password: str) -> None:
+def check_password_rules(password: str) -> None:
+    """The one rule every new password meets (registration, change, reset)."""
     if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
         raise ValidationFailed(
             _("The password must be %(min)d to %(max)d characters long.",
@@ -92,7 +93,7 @@ def _organization_for(session: Session, reg: Registration) -> Organization:
 
 def register(session: Session, reg: Registration) -> User:
     """Create a ``pending`` account that a coordinator must verify before it can log in."""
-    _check_password_rules(reg.password)
+    check_password_rules(reg.password)
     begin_write(session)
     try:
         if find_by_email(session, reg.email) is not None:
@@ -122,7 +123,7 @@ def create_user(
     organization: Organization | None = None, language: Language = Language.ID,
 ) -> User:
     """Create an already active account (CLI, seeding): no verification step."""
-    _check_password_rules(password)
+    check_password_rules(password)
     if find_by_email(session, email) is not None:
         raise Conflict(_("An account with this e-mail address already exists."))
     user = User(
@@ -195,7 +196,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Use
     ok, _upgraded = passwords.verify_password(user.password_hash, current)
     if not ok:
         raise ValidationFailed(_("Your current password is not correct."))
-    _check_password_rules(new)
+    check_password_rules(new)
     begin_write(session)
     fresh = session.get(User, user.id, populate_existing=True)
     if fresh is None:

@@ -32,6 +32,12 @@ class InvalidTransition(Conflict):
     """The requested state change is not allowed from the current state."""
 
 
+class Gone(DomainError):
+    """The thing existed but is no longer usable (an expired or already used link)."""
+
+    status_code = 410
+
+
 class ValidationFailed(DomainError):
     """Input broke a rule the forms could not check alone."""
 

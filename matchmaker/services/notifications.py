@@ -34,6 +34,8 @@ from matchmaker.services.errors import NotFound
 
 log = logging.getLogger("matchmaker.notifications")
 MAX_ATTEMPTS = 5
+#: What is left of a secret e-mail's body once it was sent (or given up).
+ERASED_BODY = "(erased: it held a one-time link)"
 
 #: notification kind -> subject line (translated in the recipient's language when sent)
 KINDS = ("proposed", "city_accepted", "vendor_accepted", "city_declined", "vendor_declined",
@@ -107,19 +109,22 @@ def _email_row(user: User, match_id: int, kind: str, now: datetime) -> dict[str,
                       now)
 
 
-def outbox_row(to: str, subject: str, body: str, now: datetime) -> dict[str, object]:
+def outbox_row(to: str, subject: str, body: str, now: datetime, *,
+               secret: bool = False) -> dict[str, object]:
     """One pending outbox row, for bulk INSERTs."""
     return {"to": to, "subject": subject[:200], "body": body,
             "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": None,
-            "created_at": now, "sent_at": None}
+            "created_at": now, "sent_at": None, "secret": secret}
 
 
-def queue_email(session: Session, to: str, subject: str, body: str) -> None:
+def queue_email(session: Session, to: str, subject: str, body: str, *,
+                secret: bool = False) -> None:
     """Put one e-mail in the outbox inside the caller's transaction (the caller commits and
     then calls :func:`dispatch`): account e-mails (reset links, notices) are never lost
-    because the mail server was down, and never sent for a change that rolled back."""
+    because the mail server was down, and never sent for a change that rolled back.
+    A ``secret`` body (a reset link) is erased from the outbox once sent or given up."""
     session.execute(insert(OutboundEmail), [outbox_row(to, f"[Sinergi] {subject}", body,
-                                                       utcnow())])
+                                                       utcnow(), secret=secret)])
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
@@ -198,8 +203,18 @@ def deliver_outbox(app: Flask, limit: int = 50) -> tuple[int, int]:
                 _record_failure(session, email, exc)
                 failed += 1
             else:
+                if email.secret:
+                    _erase_body(session, email_id)
                 sent += 1
     return sent, failed
+
+
+def _erase_body(session: Session, email_id: int) -> None:
+    """Forget a secret e-mail's body once it needs no more sending."""
+    begin_write(session)
+    session.execute(update(OutboundEmail).where(OutboundEmail.id == email_id)  # type: ignore[arg-type]
+                    .values(body=ERASED_BODY))
+    session.commit()
 
 
 def _claim(session: Session, email_id: int, attempts: int) -> OutboundEmail | None:
@@ -227,6 +242,9 @@ def _record_failure(session: Session, email: OutboundEmail, exc: Exception) -> N
     session.execute(update(OutboundEmail).where(OutboundEmail.id == email.id)  # type: ignore[arg-type]
                     .values(status=status, sent_at=None, last_error=error))
     session.commit()
+    if status == OutboxStatus.FAILED and email.secret:
+        assert email.id is not None
+        _erase_body(session, email.id)
     log.warning("E-mail %s to %s failed (attempt %d): %s", email.id, email.to, email.attempts,
                 error)
 

@@ -8,11 +8,14 @@ offer, a coordinator, and (for writes) a city official and a vendor of *other* o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from matchmaker.models import Notification, Organization
+from matchmaker.models import Notification, Organization, PasswordResetToken
+from matchmaker.models.base import utcnow
+from matchmaker.services.password_reset import hash_token
 
 ROLES = ("anon", "city", "vendor", "coordinator", "other_city", "other_vendor")
 LOGIN = "login"  # a redirect to the login page
@@ -53,7 +56,9 @@ OFFER_FIELDS = {
     "national": "y", "maturity": "proven", "version": "1",
 }
 
-# endpoint -> rule. Paths use {need}, {draft}, {offer}, {pending} placeholders.
+RESET_TOKEN = "a-reset-link-token-for-the-access-table"
+
+# endpoint -> rule. Paths use {need}, {draft}, {offer}, {pending}, {reset_token} placeholders.
 TABLE: dict[str, Rule] = {
     "public.home": Rule("GET", "/", {**everyone(302), "anon": 200}),
     "public.health": Rule("GET", "/healthz", everyone(200)),
@@ -64,6 +69,8 @@ TABLE: dict[str, Rule] = {
     "auth.logout": Rule("POST", "/auth/logout", signed_in(302)),
     "auth.profile": Rule("GET", "/auth/profile", signed_in(200)),
     "auth.change_password": Rule("GET", "/auth/password", signed_in(200)),
+    "password_reset.forgot": Rule("GET", "/auth/forgot", {**everyone(302), "anon": 200}),
+    "password_reset.reset": Rule("GET", "/auth/reset/{reset_token}", everyone(200)),
     "main.dashboard": Rule("GET", "/dashboard", signed_in(200)),
     "main.set_language": Rule("POST", "/language", everyone(302), {"language": "en"}),
     "coordinator.accounts": Rule("GET", "/coordinator/accounts", only(200, "coordinator")),
@@ -133,12 +140,15 @@ def world(make, db):
     match = make.match(need, offer)
     notification = Notification(user_id=city.id, match_id=match.id, kind="proposed")
     db.add(notification)
+    db.add(PasswordResetToken(user_id=pending.id, token_hash=hash_token(RESET_TOKEN),
+                              expires_at=utcnow() + timedelta(hours=1)))
     db.commit()
     return {
         "users": {"city": city, "other_city": other_city, "vendor": vendor,
                   "other_vendor": other_vendor, "coordinator": coordinator},
         "ids": {"need": need.id, "draft": draft.id, "offer": offer.id, "pending": pending.id,
-                "match": match.id, "notification": notification.id},
+                "match": match.id, "notification": notification.id,
+                "reset_token": RESET_TOKEN},
     }
 
 
