@@ -47,9 +47,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from matchmaker.views import auth, coordinator, main, matches, notifications, postings, public
+    from matchmaker.views import (
+        auth,
+        coordinator,
+        main,
+        matches,
+        notifications,
+        organization,
+        postings,
+        public,
+    )
 
-    for module in (main, auth, coordinator, public, matches, notifications):
+    for module in (main, auth, coordinator, public, matches, notifications, organization):
         app.register_blueprint(module.bp)
     app.register_blueprint(postings.needs_bp)
     app.register_blueprint(postings.offers_bp)

@@ -2,7 +2,9 @@
 
 Adding a route without adding it here fails ``test_every_route_has_an_expectation``. The
 roles are: an anonymous visitor, the city official who owns the need, a vendor who owns the
-offer, a coordinator, and (for writes) a city official and a vendor of *other* organisations.
+offer, a coordinator, (for writes) a city official and a vendor of *other* organisations,
+and a verified vendor account still waiting for the offer's organisation to accept its
+request to join ("waiting": it must not get at that organisation's postings).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from matchmaker.models import Notification, Organization
+from matchmaker.models import Notification, Organization, User
 
-ROLES = ("anon", "city", "vendor", "coordinator", "other_city", "other_vendor")
+ROLES = ("anon", "city", "vendor", "coordinator", "other_city", "other_vendor", "waiting")
 LOGIN = "login"  # a redirect to the login page
 
 
@@ -53,7 +55,8 @@ OFFER_FIELDS = {
     "national": "y", "maturity": "proven", "version": "1",
 }
 
-# endpoint -> rule. Paths use {need}, {draft}, {offer}, {pending} placeholders.
+# endpoint -> rule. Paths use {need}, {draft}, {offer}, {pending}, {match}, {notification}
+# and {join} (a pending request to join the vendor's organisation) placeholders.
 TABLE: dict[str, Rule] = {
     "public.home": Rule("GET", "/", {**everyone(302), "anon": 200}),
     "public.health": Rule("GET", "/healthz", everyone(200)),
@@ -98,6 +101,11 @@ TABLE: dict[str, Rule] = {
     "notifications.read_all": Rule("POST", "/notifications/read-all", signed_in(302)),
     "notifications.open_one": Rule("POST", "/notifications/{notification}",
                                    {**signed_in(404), "city": 302}),
+    "organization.index": Rule("GET", "/organization/",
+                               only(200, "city", "vendor", "other_city", "other_vendor",
+                                    "waiting")),
+    "organization.decide": Rule("POST", "/organization/requests/{join}/approve",
+                                only(302, "vendor")),
     "coordinator.approvals": Rule("GET", "/coordinator/approvals", only(200, "coordinator")),
     "coordinator.run_matching": Rule("POST", "/coordinator/matching", only(302, "coordinator")),
 }
@@ -131,14 +139,18 @@ def world(make, db):
     draft = make.need(city_org, status="draft")
     offer = make.offer(db.get(Organization, vendor.organization_id))
     match = make.match(need, offer)
+    vendor_org = db.get(Organization, vendor.organization_id)
+    waiting = make.join_request(vendor_org).user_id
+    join = make.join_request(vendor_org)
     notification = Notification(user_id=city.id, match_id=match.id, kind="proposed")
     db.add(notification)
     db.commit()
     return {
         "users": {"city": city, "other_city": other_city, "vendor": vendor,
-                  "other_vendor": other_vendor, "coordinator": coordinator},
+                  "other_vendor": other_vendor, "coordinator": coordinator,
+                  "waiting": db.get(User, waiting)},
         "ids": {"need": need.id, "draft": draft.id, "offer": offer.id, "pending": pending.id,
-                "match": match.id, "notification": notification.id},
+                "match": match.id, "notification": notification.id, "join": join.id},
     }
 
 

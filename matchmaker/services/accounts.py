@@ -13,13 +13,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from matchmaker import passwords
 from matchmaker.db import begin_write
 from matchmaker.models import (
     Language,
     Organization,
+    OrganizationJoinRequest,
     OrganizationKind,
     Regency,
     Role,
@@ -264,14 +265,35 @@ def set_language(session: Session, user: User, language: Language) -> None:
         session.commit()
 
 
-def pending_accounts(session: Session) -> list[tuple[User, Organization | None]]:
-    rows = session.exec(
-        select(User, Organization)
-        .join(Organization, isouter=True)
-        .where(User.status == UserStatus.PENDING)
-        .order_by(User.created_at)  # type: ignore[arg-type]
-    ).all()
-    return [(user, org) for user, org in rows]
+@dataclass(frozen=True)
+class PendingAccount:
+    """An account waiting for verification, with what the coordinator needs to judge it:
+    the organisation it belongs to (or asks to join) and who is already in it."""
+
+    user: User
+    organization: Organization | None
+    join_request: OrganizationJoinRequest | None
+    members: list[User]
+
+
+def pending_accounts(session: Session) -> list[PendingAccount]:
+    users = list(session.exec(
+        select(User).where(User.status == UserStatus.PENDING).order_by(col(User.created_at))
+    ).all())
+    requests = {row.applicant.id: row for row in memberships.pending_requests(session)}
+    org_ids = {u.organization_id for u in users if u.organization_id is not None}
+    org_ids |= {row.organization.id for row in requests.values() if row.organization.id}
+    orgs = {o.id: o for o in session.exec(
+        select(Organization).where(col(Organization.id).in_(org_ids))).all()} if org_ids else {}
+    members = memberships.members_by_organization(session, org_ids)
+    pending = []
+    for user in users:
+        row = requests.get(user.id)
+        org_id = row.organization.id if row else user.organization_id
+        others = [m for m in members.get(org_id, []) if m.id != user.id] if org_id else []
+        pending.append(PendingAccount(user, orgs.get(org_id), row.request if row else None,
+                                      others))
+    return pending
 
 
 def _pending_user(session: Session, user_id: int) -> User:
