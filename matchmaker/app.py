@@ -53,12 +53,14 @@ def _register_blueprints(app: Flask) -> None:
         main,
         matches,
         notifications,
+        organization,
         password_reset,
         postings,
         public,
     )
 
-    for module in (main, auth, password_reset, coordinator, public, matches, notifications):
+    for module in (main, auth, password_reset, coordinator, public, matches, notifications,
+                   organization):
         app.register_blueprint(module.bp)
     app.register_blueprint(postings.needs_bp)
     app.register_blueprint(postings.offers_bp)

@@ -169,6 +169,9 @@ NOTIFICATIONS = {
     "approved": _l("A partnership has been approved"),
     "rejected": _l("A match was rejected by the coordinators"),
     "withdrawn": _l("A match was withdrawn"),
+    "join_requested": _l("Someone asks to join your organisation"),
+    "join_approved": _l("Your request to join the organisation was accepted"),
+    "join_declined": _l("Your request to join the organisation was declined"),
 }
 
 WITHDRAW_REASONS = {

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from matchmaker import passwords
 from matchmaker.db import begin_write
 from matchmaker.models import (
+    JoinRequestStatus,
     Match,
     MatchEvent,
     Need,
@@ -19,6 +20,7 @@ from matchmaker.models import (
     OfferInput,
     OfferStatus,
     Organization,
+    OrganizationJoinRequest,
     OrganizationKind,
     Regency,
     Role,
@@ -83,21 +85,40 @@ class Factory:
 
     def user(
         self, role: str = Role.CITY_OFFICIAL, *, status: str = UserStatus.ACTIVE,
-        organization: Organization | None = None, **values: Any,
+        organization: Organization | None = None, member: bool = True, **values: Any,
     ) -> User:
+        """An account of ``organization`` (a new one by default); ``member=False`` makes one
+        that belongs to no organisation (say, one waiting for a join request)."""
         n = next(_counter)
-        if organization is None:
+        if organization is None and member:
             organization = self.org(ROLE_ORG_KIND[Role(role)])
         begin_write(self.session)
         user = User(
             email=values.pop("email", f"user{n}@example.test"),
             name=values.pop("name", f"User {n}"),
-            role=role, status=status, organization_id=organization.id,
+            role=role, status=status,
+            organization_id=organization.id if organization and member else None,
             password_hash=values.pop("password_hash", _HASH), **values,
         )
         self.session.add(user)
         self.session.commit()
         return user
+
+    def join_request(self, organization: Organization, user: User | None = None, *,
+                     status: str = JoinRequestStatus.PENDING, **values: Any,
+                     ) -> OrganizationJoinRequest:
+        """A request to join ``organization``, by a new verified account outside it unless
+        ``user`` is given."""
+        if user is None:
+            role = Role.CITY_OFFICIAL if organization.kind == OrganizationKind.CITY else Role.VENDOR
+            user = self.user(role, member=False)
+        begin_write(self.session)
+        assert user.id is not None and organization.id is not None
+        request = OrganizationJoinRequest(user_id=user.id, organization_id=organization.id,
+                                          status=status, **values)
+        self.session.add(request)
+        self.session.commit()
+        return request
 
     def need(self, organization: Organization | None = None, *,
              status: str = NeedStatus.OPEN, **values: Any) -> Need:

@@ -10,6 +10,7 @@ from matchmaker.models.catalog import (
     OfferStatus,
     Stage,
 )
+from matchmaker.models.join_request import JoinRequestStatus, OrganizationJoinRequest
 from matchmaker.models.match import (
     Decision,
     EngineState,
@@ -67,7 +68,9 @@ __all__ = [
     "Stage",
     "AuditEvent",
     "Language",
+    "JoinRequestStatus",
     "Organization",
+    "OrganizationJoinRequest",
     "OrganizationKind",
     "PasswordResetToken",
     "Province",

@@ -78,13 +78,17 @@ class MatchEvent(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """An in-app notice for one user about one match; the record of what they were told."""
+    """An in-app notice for one user about one match or one request to join their
+    organisation; the record of what they were told."""
 
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id")
-    match_id: int = Field(foreign_key="match.id", index=True)
+    match_id: int | None = Field(default=None, foreign_key="match.id", index=True)
+    join_request_id: int | None = Field(
+        default=None, foreign_key="organization_join_request.id", index=True
+    )
     kind: str = Field(max_length=40)
     created_at: datetime = timestamp_field()
     read_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

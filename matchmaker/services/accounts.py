@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from matchmaker import passwords
 from matchmaker.db import begin_write
 from matchmaker.models import (
     Language,
     Organization,
+    OrganizationJoinRequest,
     OrganizationKind,
     Regency,
     Role,
@@ -25,7 +28,7 @@ from matchmaker.models import (
     UserStatus,
 )
 from matchmaker.models.base import utcnow
-from matchmaker.services import audit
+from matchmaker.services import audit, memberships, notifications
 from matchmaker.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
@@ -60,6 +63,8 @@ def check_password_rules(password: str) -> None:
 
 
 def _organization_for(session: Session, reg: Registration) -> Organization:
+    """The organisation the registration names: the existing one (a city by its regency, a
+    vendor by its case-folded name) or a new, not yet added one. Refuses bad choices."""
     if reg.role == Role.CITY_OFFICIAL:
         regency = session.get(Regency, reg.regency_code) if reg.regency_code else None
         if regency is None:
@@ -67,13 +72,8 @@ def _organization_for(session: Session, reg: Registration) -> Organization:
         org = session.exec(
             select(Organization).where(Organization.regency_code == regency.code)
         ).first()
-        if org is None:
-            org = Organization(
-                kind=OrganizationKind.CITY, name=f"Pemerintah {regency.name}",
-                regency_code=regency.code,
-            )
-            session.add(org)
-        return org
+        return org or Organization(kind=OrganizationKind.CITY, name=f"Pemerintah {regency.name}",
+                                   regency_code=regency.code)
     if reg.role == Role.VENDOR:
         company = (reg.company or "").strip()
         if not 2 <= len(company) <= 150:
@@ -84,38 +84,74 @@ def _organization_for(session: Session, reg: Registration) -> Organization:
                 func.lower(Organization.name) == company.casefold(),
             )
         ).first()
-        if org is None:
-            org = Organization(kind=OrganizationKind.VENDOR, name=company)
-            session.add(org)
-        return org
+        return org or Organization(kind=OrganizationKind.VENDOR, name=company)
     raise Forbidden(_("Coordinator accounts are created by an administrator."))
 
 
-def register(session: Session, reg: Registration) -> User:
-    """Create a ``pending`` account that a coordinator must verify before it can log in."""
+def register(session: Session, reg: Registration) -> User | None:
+    """Ask for an account, answered the same way whether or not the e-mail has one.
+
+    A new e-mail gets a ``pending`` account that a coordinator must verify. If the named
+    organisation already has verified members, the account does not join it: it opens a
+    join request those members decide. An e-mail that already has an account creates
+    nothing; its owner is sent a notice instead (returns None). The password is hashed
+    either way, so both answers take about as long.
+    """
     check_password_rules(reg.password)
-    begin_write(session)
-    try:
-        if find_by_email(session, reg.email) is not None:
-            raise Conflict(_("An account with this e-mail address already exists."))
-        org = _organization_for(session, reg)
+    password_hash = passwords.hash_password(reg.password)
+    for attempt in (1, 2):
+        begin_write(session)
+        try:
+            org = _organization_for(session, reg)
+            existing = find_by_email(session, reg.email)
+            user = None
+            if existing is None:
+                user = _create_pending(session, reg, org, password_hash)
+            else:
+                _tell_owner_of_attempt(session, existing)
+            session.commit()
+            return user
+        except IntegrityError as exc:
+            # A concurrent registration took the e-mail or the new organisation's regency
+            # first: try once more, which now takes the existing-e-mail or joining path.
+            session.rollback()
+            if attempt == 2:
+                raise Conflict(_("Please try again in a moment.")) from exc
+        except BaseException:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _create_pending(session: Session, reg: Registration, org: Organization,
+                    password_hash: str) -> User:
+    members = memberships.verified_members(session, org.id) if org.id is not None else []
+    if org.id is None:
+        session.add(org)
         session.flush()
-        user = User(
-            email=normalise_email(reg.email), name=reg.name.strip(), role=reg.role,
-            organization_id=org.id, language=reg.language,
-            password_hash=passwords.hash_password(reg.password), status=UserStatus.PENDING,
-        )
-        session.add(user)
-        session.flush()
-        audit.record(session, "account.register", actor_id=user.id, target=f"user:{user.id}")
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(_("An account with this e-mail address already exists.")) from exc
-    except BaseException:
-        session.rollback()
-        raise
+    user = User(
+        email=normalise_email(reg.email), name=reg.name.strip(), role=reg.role,
+        organization_id=None if members else org.id, language=reg.language,
+        password_hash=password_hash, status=UserStatus.PENDING,
+    )
+    session.add(user)
+    session.flush()
+    if members:
+        memberships.open_request(session, user, org, members)
+    audit.record(session, "account.register", actor_id=user.id, target=f"user:{user.id}")
     return user
+
+
+def _tell_owner_of_attempt(session: Session, owner: User) -> None:
+    """Someone registered with an address that has an account: tell its owner, by e-mail
+    only, and show the visitor the usual answer (no account enumeration)."""
+    with force_locale(owner.language):
+        subject = _("Someone tried to register with your e-mail address")
+        body = render_template("email/registration_notice.txt", name=owner.name,
+                               link=notifications.absolute_url("auth.login"))
+    notifications.queue_email(session, owner.email, subject, body)
+    audit.record(session, "account.register", target=f"user:{owner.id}",
+                 outcome="failed:email_taken")
 
 
 def create_user(
@@ -230,14 +266,35 @@ def set_language(session: Session, user: User, language: Language) -> None:
         session.commit()
 
 
-def pending_accounts(session: Session) -> list[tuple[User, Organization | None]]:
-    rows = session.exec(
-        select(User, Organization)
-        .join(Organization, isouter=True)
-        .where(User.status == UserStatus.PENDING)
-        .order_by(User.created_at)  # type: ignore[arg-type]
-    ).all()
-    return [(user, org) for user, org in rows]
+@dataclass(frozen=True)
+class PendingAccount:
+    """An account waiting for verification, with what the coordinator needs to judge it:
+    the organisation it belongs to (or asks to join) and who is already in it."""
+
+    user: User
+    organization: Organization | None
+    join_request: OrganizationJoinRequest | None
+    members: list[User]
+
+
+def pending_accounts(session: Session) -> list[PendingAccount]:
+    users = list(session.exec(
+        select(User).where(User.status == UserStatus.PENDING).order_by(col(User.created_at))
+    ).all())
+    requests = {row.applicant.id: row for row in memberships.pending_requests(session)}
+    org_ids = {u.organization_id for u in users if u.organization_id is not None}
+    org_ids |= {row.organization.id for row in requests.values() if row.organization.id}
+    orgs = {o.id: o for o in session.exec(
+        select(Organization).where(col(Organization.id).in_(org_ids))).all()} if org_ids else {}
+    members = memberships.members_by_organization(session, org_ids)
+    pending = []
+    for user in users:
+        row = requests.get(user.id)
+        org_id = row.organization.id if row else user.organization_id
+        others = [m for m in members.get(org_id, []) if m.id != user.id] if org_id else []
+        pending.append(PendingAccount(user, orgs.get(org_id), row.request if row else None,
+                                      others))
+    return pending
 
 
 def _pending_user(session: Session, user_id: int) -> User:

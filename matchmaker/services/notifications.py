@@ -14,7 +14,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMessage
 from sqlalchemy import func, insert, update
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 from matchmaker import labels
 from matchmaker.db import begin_write, session_scope
@@ -23,6 +25,8 @@ from matchmaker.models import (
     Need,
     Notification,
     Offer,
+    Organization,
+    OrganizationJoinRequest,
     OutboundEmail,
     OutboxStatus,
     Role,
@@ -40,6 +44,8 @@ ERASED_BODY = "(erased: it held a one-time link)"
 #: notification kind -> subject line (translated in the recipient's language when sent)
 KINDS = ("proposed", "city_accepted", "vendor_accepted", "city_declined", "vendor_declined",
          "confirmed", "approved", "rejected", "withdrawn")
+#: kinds about a request to join an organisation (no match; they link to the organisation page)
+JOIN_KINDS = ("join_requested", "join_approved", "join_declined")
 
 
 def subject_for(kind: str) -> str:
@@ -85,6 +91,29 @@ def notify_many(session: Session, items: list[tuple[list[User], int, str]]) -> i
     return len(notices)
 
 
+def notify_join_request(session: Session, users: Iterable[User], join_request_id: int,
+                        kind: str) -> int:
+    """Tell ``users`` about a request to join their organisation (or its decision, told to
+    the applicant): an in-app notice and, where wanted, an e-mail. The caller commits."""
+    mail_on = current_app.config.get("MAIL_ENABLED", True)
+    now = utcnow()
+    link = absolute_url("organization.index")
+    notices: list[dict[str, object]] = []
+    emails: list[dict[str, object]] = []
+    for user in users:
+        notices.append({"user_id": user.id, "match_id": None, "join_request_id": join_request_id,
+                        "kind": kind, "created_at": now, "read_at": None})
+        if mail_on and user.email_notifications:
+            subject, body = _email_text(user.language, kind)
+            emails.append(outbox_row(user.email, subject,
+                                     body.replace(_NAME, user.name).replace(_LINK, link), now))
+    if notices:
+        session.execute(insert(Notification), notices)
+    if emails:
+        session.execute(insert(OutboundEmail), emails)
+    return len(notices)
+
+
 _NAME, _LINK = "\x01name\x01", "\x01link\x01"
 _rendered: dict[tuple[int, str, str], tuple[str, str]] = {}
 
@@ -94,10 +123,10 @@ def _email_text(language: str, kind: str) -> tuple[str, str]:
     the link. Rendered once per process: a matching run may queue thousands of e-mails."""
     key = (id(current_app._get_current_object()), language, kind)  # type: ignore[attr-defined]
     if key not in _rendered:
+        template = "email/membership.txt" if kind in JOIN_KINDS else "email/notification.txt"
         with force_locale(language):
             subject = subject_for(kind)
-            body = render_template("email/notification.txt", user={"name": _NAME},
-                                   subject=subject, link=_LINK)
+            body = render_template(template, user={"name": _NAME}, subject=subject, link=_LINK)
         _rendered[key] = (f"[Sinergi] {subject}"[:200], body)
     return _rendered[key]
 
@@ -140,23 +169,35 @@ def unread_count(session: Session, user_id: int) -> int:
 
 @dataclass(frozen=True)
 class NotificationRow:
+    """A notice with what it is about: the pair of a match, or the applicant and the
+    organisation of a join request."""
+
     notification: Notification
-    need_title: str
-    offer_title: str
+    need_title: str | None
+    offer_title: str | None
+    applicant_name: str | None = None
+    organization_name: str | None = None
 
 
 def for_user(session: Session, user_id: int, limit: int = 100) -> list[NotificationRow]:
     """The user's latest notifications, each with the titles of the pair it is about."""
-    rows = session.exec(
-        select(Notification, Need.title, Offer.title)
-        .join(Match, Match.id == Notification.match_id)  # type: ignore[arg-type]
-        .join(Need, Need.id == Match.need_id)  # type: ignore[arg-type]
-        .join(Offer, Offer.id == Match.offer_id)  # type: ignore[arg-type]
-        .where(Notification.user_id == user_id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())  # type: ignore[attr-defined,union-attr]
+    applicant = aliased(User)
+    rows = session.execute(
+        sa_select(Notification, col(Need.title), col(Offer.title), col(applicant.name),
+                  col(Organization.name))
+        .join(Match, col(Match.id) == Notification.match_id, isouter=True)
+        .join(Need, col(Need.id) == Match.need_id, isouter=True)
+        .join(Offer, col(Offer.id) == Match.offer_id, isouter=True)
+        .join(OrganizationJoinRequest,
+              col(OrganizationJoinRequest.id) == Notification.join_request_id, isouter=True)
+        .join(applicant, col(applicant.id) == OrganizationJoinRequest.user_id, isouter=True)
+        .join(Organization, col(Organization.id) == OrganizationJoinRequest.organization_id,
+              isouter=True)
+        .where(col(Notification.user_id) == user_id)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
         .limit(limit)
     ).all()
-    return [NotificationRow(n, need_title, offer_title) for n, need_title, offer_title in rows]
+    return [NotificationRow(*row) for row in rows]
 
 
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:
@@ -171,15 +212,15 @@ def mark_read(session: Session, user_id: int, notification_id: int | None = None
     session.commit()
 
 
-def open_one(session: Session, user_id: int, notification_id: int) -> int:
-    """Mark the user's notification read and return its match id; another person's
-    notification does not exist for them (404)."""
-    match_id = session.exec(select(Notification.match_id).where(
+def open_one(session: Session, user_id: int, notification_id: int) -> int | None:
+    """Mark the user's notification read and return its match id (None for a notice about
+    a join request); another person's notification does not exist for them (404)."""
+    found = session.exec(select(Notification.id, Notification.match_id).where(
         Notification.id == notification_id, Notification.user_id == user_id)).first()
-    if match_id is None:
+    if found is None:
         raise NotFound(_("Notification not found."))
     mark_read(session, user_id, notification_id)
-    return match_id
+    return found[1]
 
 
 def deliver_outbox(app: Flask, limit: int = 50) -> tuple[int, int]:

@@ -33,7 +33,7 @@ from matchmaker.forms.auth import (
 from matchmaker.i18n import set_language_cookie
 from matchmaker.models import Language, Province, Regency, Role
 from matchmaker.security import CurrentUser, safe_next
-from matchmaker.services import accounts
+from matchmaker.services import accounts, notifications
 from matchmaker.services.errors import DomainError
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -96,8 +96,12 @@ def register() -> ResponseReturnValue:
             form.form_errors.append(exc.message)
             status = exc.status_code
         else:
-            flash(_("Thank you. Your account is waiting for a coordinator to verify it; "
-                    "you can log in once it is verified."), "success")
+            # The same answer whether or not the e-mail already had an account (its owner
+            # gets a notice by e-mail instead), so the form cannot reveal who is registered.
+            notifications.dispatch(current_app._get_current_object())  # type: ignore[attr-defined]
+            flash(_("Thank you. Your account is waiting for a coordinator to verify it; if "
+                    "your organisation already uses Sinergi, its members are asked to accept "
+                    "you too. You can log in once it is verified."), "success")
             return redirect(url_for("auth.login"))
     elif form.is_submitted():
         status = 422

@@ -15,7 +15,7 @@ from matchmaker.forms.auth import RejectAccountForm
 from matchmaker.models import Province
 from matchmaker.security import role_required
 from matchmaker.services import accounts as account_service
-from matchmaker.services import match_queries, matching, notifications
+from matchmaker.services import match_queries, matching, memberships, notifications
 from matchmaker.services.errors import ValidationFailed
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -24,9 +24,10 @@ bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 @bp.route("/accounts")
 @role_required("coordinator")
 def accounts() -> ResponseReturnValue:
-    pending = account_service.pending_accounts(get_session())
+    session = get_session()
     return render_template(
-        "coordinator/accounts.html", pending=pending, verify_form=EmptyForm(),
+        "coordinator/accounts.html", pending=account_service.pending_accounts(session),
+        join_requests=memberships.pending_requests(session), verify_form=EmptyForm(),
         reject_form=RejectAccountForm(),
     )
 

@@ -11,7 +11,7 @@ from matchmaker.forms.auth import LanguageForm
 from matchmaker.i18n import set_language_cookie
 from matchmaker.models import Language
 from matchmaker.security import safe_next
-from matchmaker.services import accounts, dashboards
+from matchmaker.services import accounts, dashboards, memberships
 
 bp = Blueprint("main", __name__)
 
@@ -19,8 +19,13 @@ bp = Blueprint("main", __name__)
 @bp.route("/dashboard")
 @login_required
 def dashboard() -> ResponseReturnValue:
-    counts = dashboards.counts_for(get_session(), current_user.user)
-    return render_template(f"main/dashboard_{_dashboard_kind()}.html", counts=counts)
+    session = get_session()
+    user = current_user.user
+    counts = dashboards.counts_for(session, user)
+    own_request = (memberships.request_of(session, user.id)
+                   if user.organization_id is None and not user.is_coordinator else None)
+    return render_template(f"main/dashboard_{_dashboard_kind()}.html", counts=counts,
+                           own_request=own_request)
 
 
 def _dashboard_kind() -> str:

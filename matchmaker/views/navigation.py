@@ -21,12 +21,14 @@ _BY_ROLE: dict[str, tuple[NavItem, ...]] = {
         NavItem("main.dashboard", _l("Dashboard")),
         NavItem("needs.mine", _l("My needs")),
         NavItem("matches.index", _l("Matches")),
+        NavItem("organization.index", _l("Organisation")),
         *_BROWSE,
     ),
     "vendor": (
         NavItem("main.dashboard", _l("Dashboard")),
         NavItem("offers.mine", _l("My offers")),
         NavItem("matches.index", _l("Matches")),
+        NavItem("organization.index", _l("Organisation")),
         *_BROWSE,
     ),
     "coordinator": (

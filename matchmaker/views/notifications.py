@@ -35,4 +35,6 @@ def open_one(notification_id: int) -> ResponseReturnValue:
     GET must never write (prefetchers, crawlers, and the database lock)."""
     require_empty_form()
     match_id = notifications.open_one(get_session(), current_user.id, notification_id)
+    if match_id is None:
+        return redirect(url_for("organization.index"))
     return redirect(url_for("matches.detail", match_id=match_id))

@@ -29,7 +29,7 @@ from matchmaker.models import (
 )
 from matchmaker.security import role_required
 from matchmaker.services import listings, needs, offers
-from matchmaker.services.errors import Conflict, DomainError, InvalidTransition
+from matchmaker.services.errors import Conflict, DomainError, Forbidden, InvalidTransition
 from matchmaker.validation import field_errors
 
 
@@ -82,6 +82,12 @@ def _validated(views: PostingViews, form: PostingForm, model: type[Any],
     return data if wtforms_ok else None
 
 
+def _require_organization() -> None:
+    """An account waiting to join an organisation has no postings to create or list yet."""
+    if current_user.organization_id is None:
+        raise Forbidden(_("Your account does not belong to an organisation yet."))
+
+
 def _context(session: Session) -> dict[str, Any]:
     return {"provinces": _provinces(session)}
 
@@ -122,6 +128,7 @@ def build_blueprint(views: PostingViews) -> Blueprint:
     @bp.route("/new", methods=["GET", "POST"])
     @role_required(views.owner_role)
     def create() -> ResponseReturnValue:
+        _require_organization()
         session = get_session()
         form = _make_form(views, session)
         status = 200
@@ -194,6 +201,7 @@ def build_blueprint(views: PostingViews) -> Blueprint:
     @bp.route("/mine")
     @role_required(views.owner_role)
     def mine() -> ResponseReturnValue:
+        _require_organization()
         session = get_session()
         query = listings.parse_query(request.args, views.spec, session)
         status = request.args.get("status", "")

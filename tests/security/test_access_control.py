@@ -2,7 +2,9 @@
 
 Adding a route without adding it here fails ``test_every_route_has_an_expectation``. The
 roles are: an anonymous visitor, the city official who owns the need, a vendor who owns the
-offer, a coordinator, and (for writes) a city official and a vendor of *other* organisations.
+offer, a coordinator, (for writes) a city official and a vendor of *other* organisations,
+and a verified vendor account still waiting for the offer's organisation to accept its
+request to join ("waiting": it must not get at that organisation's postings).
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from matchmaker.models import Notification, Organization, PasswordResetToken
+from matchmaker.models import Notification, Organization, PasswordResetToken, User
 from matchmaker.models.base import utcnow
 from matchmaker.services.password_reset import hash_token
 
-ROLES = ("anon", "city", "vendor", "coordinator", "other_city", "other_vendor")
+ROLES = ("anon", "city", "vendor", "coordinator", "other_city", "other_vendor", "waiting")
 LOGIN = "login"  # a redirect to the login page
 
 
@@ -58,7 +60,8 @@ OFFER_FIELDS = {
 
 RESET_TOKEN = "a-reset-link-token-for-the-access-table"
 
-# endpoint -> rule. Paths use {need}, {draft}, {offer}, {pending}, {reset_token} placeholders.
+# endpoint -> rule. Paths use {need}, {draft}, {offer}, {pending}, {match}, {notification},
+# {reset_token} and {join} (a pending request to join the vendor's organisation) placeholders.
 TABLE: dict[str, Rule] = {
     "public.home": Rule("GET", "/", {**everyone(302), "anon": 200}),
     "public.health": Rule("GET", "/healthz", everyone(200)),
@@ -105,6 +108,11 @@ TABLE: dict[str, Rule] = {
     "notifications.read_all": Rule("POST", "/notifications/read-all", signed_in(302)),
     "notifications.open_one": Rule("POST", "/notifications/{notification}",
                                    {**signed_in(404), "city": 302}),
+    "organization.index": Rule("GET", "/organization/",
+                               only(200, "city", "vendor", "other_city", "other_vendor",
+                                    "waiting")),
+    "organization.decide": Rule("POST", "/organization/requests/{join}/approve",
+                                only(302, "vendor")),
     "coordinator.approvals": Rule("GET", "/coordinator/approvals", only(200, "coordinator")),
     "coordinator.run_matching": Rule("POST", "/coordinator/matching", only(302, "coordinator")),
 }
@@ -138,6 +146,9 @@ def world(make, db):
     draft = make.need(city_org, status="draft")
     offer = make.offer(db.get(Organization, vendor.organization_id))
     match = make.match(need, offer)
+    vendor_org = db.get(Organization, vendor.organization_id)
+    waiting = make.join_request(vendor_org).user_id
+    join = make.join_request(vendor_org)
     notification = Notification(user_id=city.id, match_id=match.id, kind="proposed")
     db.add(notification)
     db.add(PasswordResetToken(user_id=pending.id, token_hash=hash_token(RESET_TOKEN),
@@ -145,9 +156,10 @@ def world(make, db):
     db.commit()
     return {
         "users": {"city": city, "other_city": other_city, "vendor": vendor,
-                  "other_vendor": other_vendor, "coordinator": coordinator},
+                  "other_vendor": other_vendor, "coordinator": coordinator,
+                  "waiting": db.get(User, waiting)},
         "ids": {"need": need.id, "draft": draft.id, "offer": offer.id, "pending": pending.id,
-                "match": match.id, "notification": notification.id,
+                "match": match.id, "notification": notification.id, "join": join.id,
                 "reset_token": RESET_TOKEN},
     }
 
