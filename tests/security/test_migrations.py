@@ -12,6 +12,7 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 import matchmaker.models  # noqa: F401
+from matchmaker import search_index
 from matchmaker.db import make_engine
 from matchmaker.migrate import downgrade, upgrade
 from matchmaker.search_index import include_name
@@ -95,3 +96,12 @@ def test_migrated_sqlite_keeps_the_search_index_in_step(empty_engine):
     with empty_engine.begin() as conn:
         conn.execute(text("DELETE FROM need WHERE id = 1"))
     assert hits("banjir") == []
+
+
+@pytest.mark.parametrize("table", ["user", "need; DROP TABLE need", ""])
+def test_full_text_ddl_refuses_tables_without_an_index(table):
+    # The table name is spliced into DDL (bandit B608, docs/security-checks.md): only ours.
+    with pytest.raises(ValueError, match="no full-text index"):
+        search_index.create_statements(table)
+    with pytest.raises(ValueError, match="no full-text index"):
+        search_index.drop_statements(table)
