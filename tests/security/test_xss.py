@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -317,22 +316,31 @@ def corpus(app: Flask, db: Session, make: factories.Factory) -> Corpus:
     return build_corpus(app, db, make)
 
 
-@pytest.fixture
-def visitors(chromium_browser: Browser, live_server: str) -> Iterator[Any]:
-    """``visitors(role)`` opens a recording browser context; all are closed afterwards."""
-    opened: list[Visitor] = []
-    findings: list[str] = []
+@dataclass
+class Visitors:
+    """Opens one recording browser context per role; their findings end up in one list."""
 
-    def open_one(role: str) -> Visitor:
-        opened.append(Visitor.open(chromium_browser, live_server, role, findings))
-        return opened[-1]
+    browser: Browser
+    base_url: str
+    findings: list[str] = field(default_factory=list)
+    opened: list[Visitor] = field(default_factory=list)
 
-    open_one.findings = findings  # type: ignore[attr-defined]
-    try:
-        yield open_one
-    finally:
-        for visitor in opened:
+    def __call__(self, role: str) -> Visitor:
+        self.opened.append(Visitor.open(self.browser, self.base_url, role, self.findings))
+        return self.opened[-1]
+
+    def close(self) -> None:
+        for visitor in self.opened:
             visitor.context.close()
+
+
+@pytest.fixture
+def visitors(chromium_browser: Browser, live_server: str) -> Iterator[Visitors]:
+    opened = Visitors(chromium_browser, live_server)
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 def _report(findings: list[str]) -> str:
@@ -348,7 +356,7 @@ def test_corpus_is_big_and_numbered() -> None:
     assert len(hooked) >= 50
 
 
-def test_anonymous_pages_render_the_corpus_inert(corpus: Corpus, visitors: Any) -> None:
+def test_anonymous_pages_render_the_corpus_inert(corpus: Corpus, visitors: Visitors) -> None:
     anonymous = visitors("anonymous")
     anonymous.visit("/")
     anonymous.visit("/needs/", tuple(corpus.titles["need", i] for i in corpus.need_ids[:4]))
@@ -374,7 +382,7 @@ def test_anonymous_pages_render_the_corpus_inert(corpus: Corpus, visitors: Any) 
     assert not visitors.findings, _report(visitors.findings)
 
 
-def test_city_official_pages_render_the_corpus_inert(corpus: Corpus, visitors: Any) -> None:
+def test_city_official_pages_render_the_corpus_inert(corpus: Corpus, visitors: Visitors) -> None:
     city = visitors("city")
     city.login(corpus.city)
     name = (corpus.city.name,)
@@ -394,7 +402,7 @@ def test_city_official_pages_render_the_corpus_inert(corpus: Corpus, visitors: A
     assert not visitors.findings, _report(visitors.findings)
 
 
-def test_vendor_pages_render_the_corpus_inert(corpus: Corpus, visitors: Any) -> None:
+def test_vendor_pages_render_the_corpus_inert(corpus: Corpus, visitors: Visitors) -> None:
     vendor = visitors("vendor")
     vendor.login(corpus.vendor)
     name = (corpus.vendor.name,)
@@ -414,7 +422,7 @@ def test_vendor_pages_render_the_corpus_inert(corpus: Corpus, visitors: Any) -> 
     assert not visitors.findings, _report(visitors.findings)
 
 
-def test_coordinator_pages_render_the_corpus_inert(corpus: Corpus, visitors: Any) -> None:
+def test_coordinator_pages_render_the_corpus_inert(corpus: Corpus, visitors: Visitors) -> None:
     coordinator = visitors("coordinator")
     coordinator.login(corpus.coordinator)
     name = (corpus.coordinator.name,)
