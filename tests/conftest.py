@@ -24,7 +24,9 @@ from matchmaker.services.seeding import seed_regions
 from tests import factories
 from tests.i18n_support import compile_stale_catalogs
 
-pytest_plugins = ["tests.matching_world"]
+#: shared worlds as plugins: the matching world, and the browser fixtures (``web``,
+#: ``live_server``, ``chromium_browser``) for tests marked browser
+pytest_plugins = ["tests.matching_world", "tests.browser_plugin"]
 
 PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL", "")
 KEEP_TABLES = {"province", "regency"}

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from matchmaker.models import Role
 from tests import factories
-from tests.browser.conftest import Web, check_a11y
+from tests.browser_plugin import Web, check_a11y
 
 pytestmark = pytest.mark.browser
 

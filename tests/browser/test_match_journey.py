@@ -21,7 +21,7 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from matchmaker.models import OrganizationKind, Role, User
-from tests.browser.conftest import Web
+from tests.browser_plugin import Web
 
 pytestmark = pytest.mark.browser
 

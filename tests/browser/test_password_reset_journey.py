@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from matchmaker.models import OutboundEmail
-from tests.browser.conftest import Web
+from tests.browser_plugin import Web
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,6 @@
-"""Browser fixtures: Debian's chromium driven by Playwright against the app on a live server.
+"""Browser fixtures, a pytest plugin registered once in tests/conftest.py (``pytest_plugins``)
+so tests/browser and tests/security share them: Debian's chromium driven by Playwright against
+the app on a live server.
 
 * ``chromium_browser``: one headless chromium per session (never downloaded: the system one).
 * ``live_server``: the test ``app`` (tests/conftest.py, so tables are emptied the same way)
@@ -7,9 +9,10 @@
   check every page reached: HTTP status, no console error or CSP violation, and no axe
   WCAG 2.1 A/AA violation.
 
-The folder is skipped when no ``chromium`` is on PATH (CI installs it, so nothing is skipped
-there). The names differ from pytest-playwright's ``browser``/``page`` on purpose, so that
-plugin's fixtures and browser parametrisation never come into play.
+Tests marked ``browser`` (``pytestmark = pytest.mark.browser``) are skipped when no
+``chromium`` is on PATH (CI installs it, so nothing is skipped there). The fixture names
+differ from pytest-playwright's ``browser``/``page`` on purpose, so that plugin's fixtures and
+browser parametrisation never come into play.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,7 +46,6 @@ NO_CHROMIUM = (
     "browser tests need Debian's chromium on PATH (apt-get install chromium); "
     "Playwright never downloads a browser here"
 )
-HERE = Path(__file__).parent
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,16 +58,16 @@ _axe = Axe()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Without chromium, skip every test of this folder (this hook sees all items: filter).
+    """Without chromium, skip every test marked ``browser``.
 
     CI sets ``MATCHMAKER_REQUIRE_BROWSER=1``: there a missing chromium is an error, not a skip.
     """
     if CHROMIUM is None:
-        if os.environ.get("MATCHMAKER_REQUIRE_BROWSER") == "1":
+        marked = [item for item in items if item.get_closest_marker("browser") is not None]
+        if marked and os.environ.get("MATCHMAKER_REQUIRE_BROWSER") == "1":
             raise pytest.UsageError(NO_CHROMIUM + " (MATCHMAKER_REQUIRE_BROWSER=1)")
-        for item in items:
-            if item.path.is_relative_to(HERE):
-                item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
 
 
 # --- browser and server -----------------------------------------------------------------------
