@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from matchmaker.models import OrganizationKind, Role
-from tests.browser.conftest import Web
+from tests.browser_plugin import Web
 
 pytestmark = pytest.mark.browser
 
