@@ -125,3 +125,27 @@ def renumber(
     order = np.lexsort((cols, rows))
     extra = carried[order] if carried is not None else _EMPTY
     return from_sorted(rows[order], cols[order], m.data[order], m.shape[0], width), extra
+
+
+def pairs_above(m: CSR, floor: float, chunk: int = 1024) -> tuple[IntArray, IntArray, FloatArray]:
+    """Rows i < j of ``m`` whose dot product reaches ``floor`` (> 0): (i, j, value), sorted by
+    (i, j). The product ``m @ m.T`` is made a block of rows at a time and thresholded at
+    once, so memory follows the pairs kept, never n x n."""
+    n = m.shape[0]
+    mt = m.T.tocsr()
+    out_i: list[IntArray] = []
+    out_j: list[IntArray] = []
+    out_v: list[FloatArray] = []
+    for lo in range(0, n, chunk):
+        block = take(m, np.arange(lo, min(lo + chunk, n), dtype=np.int64)) @ mt
+        rows = np.repeat(np.arange(block.shape[0], dtype=np.int64) + lo, np.diff(block.indptr))
+        cols = block.indices.astype(np.int64)
+        keep = (cols > rows) & (block.data >= floor)
+        out_i.append(rows[keep])
+        out_j.append(cols[keep])
+        out_v.append(block.data[keep].astype(np.float64))
+    if not out_i:
+        return _EMPTY, _EMPTY, np.zeros(0)
+    i, j, v = np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_v)
+    order = np.lexsort((j, i))
+    return i[order], j[order], v[order]
