@@ -16,7 +16,7 @@ lists the engine produces.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -31,62 +31,91 @@ class Cluster:
 
 def average_linkage(
     n: int,
-    pairs: Sequence[tuple[int, int, float]],
+    pairs: Iterable[tuple[int, int, float]],
     groups: Sequence[int],
     threshold: float,
 ) -> list[Cluster]:
-    """Clusters of at least two of the items 0..n-1, largest cohesion first.
+    """Clusters of at least two of the items 0..n-1, most cohesive first.
 
     ``pairs``: (i, j, similarity) with i != j, each unordered pair at most once; similarities
     are expected in 0-1. ``groups[i]``: items sharing a group never share a cluster (their
     pairs are ignored)."""
     if len(groups) != n:
         raise ValueError("groups must give one label per item")
-    adj: list[dict[int, float]] = [{} for _ in range(n)]
+    adj: list[dict[int, float]] = [{} for _ in range(n)]  # neighbour -> sum of similarities
     for i, j, s in pairs:
-        if i == j or groups[i] == groups[j] or s <= 0.0:
-            continue
-        adj[i][j] = adj[j][i] = s
+        if i != j and s > 0.0 and groups[i] != groups[j]:
+            adj[i][j] = adj[j][i] = s
     size = [1] * n
-    internal = [0.0] * n  # sum of similarities inside each cluster
+    internal = [0.0] * n  # sum of the similarities inside each cluster
     min_link = [1.0] * n
     members: list[list[int]] = [[i] for i in range(n)]
     labels: list[set[int]] = [{groups[i]} for i in range(n)]
+    # each cluster's best mergeable neighbour, kept current; the heap holds one live entry
+    # per cluster (older entries are recognised by their version and skipped)
+    best = [-1] * n
     version = [0] * n
-    heap = [
-        (-s, i, j, 0, 0) for i in range(n) for j, s in adj[i].items() if i < j and s >= threshold
-    ]
+
+    def rescan(x: int) -> tuple[float, int, int, int] | None:
+        """Find x's best neighbour again; the heap entry for it, if it can merge."""
+        sx, top, arg = size[x], threshold, -1
+        for c, total in adj[x].items():
+            avg = total / (sx * size[c])
+            if avg > top or (avg == top and (arg < 0 or c < arg)):
+                top, arg = avg, c
+        version[x] += 1
+        best[x] = arg
+        return (-top, min(x, arg), x, version[x]) if arg >= 0 else None
+
+    heap = [e for e in map(rescan, range(n)) if e is not None]
     heapq.heapify(heap)
+    push = heapq.heappush
     while heap:
-        neg, a, b, va, vb = heapq.heappop(heap)
-        if version[a] != va or version[b] != vb or b not in adj[a]:
-            continue  # one side has changed (or died) since this entry was pushed
+        neg, _, a, va = heapq.heappop(heap)
+        if version[a] != va:
+            continue
+        b = best[a]
         keep, gone = (a, b) if len(adj[a]) >= len(adj[b]) else (b, a)
-        link = -neg
         internal[keep] += internal[gone] + adj[keep].pop(gone)
         del adj[gone][keep]
-        for c, s in adj[gone].items():
+        ka, kg = adj[keep], adj[gone]
+        old, new = labels[keep], labels[gone]
+        stale: list[int] = []
+        conflict: list[int] = []
+        for c, s in kg.items():
             del adj[c][gone]
-            total = adj[keep].get(c, 0.0) + s
-            adj[keep][c] = total
-            adj[c][keep] = total
+            if c in ka:
+                ka[c] += s
+            elif old.isdisjoint(labels[c]):
+                ka[c] = s
+            else:
+                conflict.append(c)  # would put two items of one group together
+                continue
+            adj[c][keep] = ka[c]
+            if best[c] == gone:
+                stale.append(c)
+        for c in ka:
+            if c not in kg and not new.isdisjoint(labels[c]):
+                conflict.append(c)
+            elif best[c] == keep:
+                stale.append(c)
+        for c in conflict:
+            ka.pop(c, None)
+            adj[c].pop(keep, None)
+            if best[c] in (keep, gone):
+                stale.append(c)
         adj[gone] = {}
         size[keep] += size[gone]
         members[keep].extend(members[gone])
         members[gone] = []
-        labels[keep] |= labels[gone]
-        min_link[keep] = min(min_link[keep], min_link[gone], link)
-        version[keep] += 1
-        version[gone] = -1
-        mine = labels[keep]
-        for c in [c for c in adj[keep] if not mine.isdisjoint(labels[c])]:
-            del adj[keep][c]  # would put two items of one group together: never mergeable
-            del adj[c][keep]
-        for c, total in adj[keep].items():
-            avg = total / (size[keep] * size[c])
-            if avg >= threshold:
-                lo, hi = (keep, c) if keep < c else (c, keep)
-                heapq.heappush(heap, (-avg, lo, hi, version[lo], version[hi]))
+        old |= new
+        min_link[keep] = min(min_link[keep], min_link[gone], -neg)
+        version[gone] += 1
+        best[gone] = -1
+        for x in (keep, *stale):
+            entry = rescan(x)
+            if entry is not None:
+                push(heap, entry)
     out = []
     for i in range(n):
         if size[i] >= 2 and members[i]:

@@ -8,7 +8,7 @@ matrices; these helpers assemble the arrays directly and keep indices sorted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -127,25 +127,20 @@ def renumber(
     return from_sorted(rows[order], cols[order], m.data[order], m.shape[0], width), extra
 
 
-def pairs_above(m: CSR, floor: float, chunk: int = 1024) -> tuple[IntArray, IntArray, FloatArray]:
-    """Rows i < j of ``m`` whose dot product reaches ``floor`` (> 0): (i, j, value), sorted by
-    (i, j). The product ``m @ m.T`` is made a block of rows at a time and thresholded at
-    once, so memory follows the pairs kept, never n x n."""
-    n = m.shape[0]
-    mt = m.T.tocsr()
-    out_i: list[IntArray] = []
-    out_j: list[IntArray] = []
-    out_v: list[FloatArray] = []
-    for lo in range(0, n, chunk):
-        block = take(m, np.arange(lo, min(lo + chunk, n), dtype=np.int64)) @ mt
-        rows = np.repeat(np.arange(block.shape[0], dtype=np.int64) + lo, np.diff(block.indptr))
-        cols = block.indices.astype(np.int64)
-        keep = (cols > rows) & (block.data >= floor)
-        out_i.append(rows[keep])
-        out_j.append(cols[keep])
-        out_v.append(block.data[keep].astype(np.float64))
-    if not out_i:
-        return _EMPTY, _EMPTY, np.zeros(0)
-    i, j, v = np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_v)
-    order = np.lexsort((j, i))
-    return i[order], j[order], v[order]
+def row_blocks(
+    m: CSR, other: CSR, chunk: int = 1024, *, sort: bool = False
+) -> Iterator[tuple[int, CSR]]:
+    """``m @ other.T`` a block of ``chunk`` rows at a time (first row, block; indices sorted
+    if asked), so a caller can threshold it at once and memory never holds n x n."""
+    ot = other.T.tocsr()
+    for lo in range(0, m.shape[0], chunk):
+        block = take(m, np.arange(lo, min(lo + chunk, m.shape[0]), dtype=np.int64)) @ ot
+        if sort:
+            block.sort_indices()
+        yield lo, block
+
+
+def entries(block: CSR, offset: int = 0) -> tuple[IntArray, IntArray, FloatArray]:
+    """Row (plus offset), column and value of every stored entry, in storage order."""
+    rows = np.repeat(np.arange(block.shape[0], dtype=np.int64) + offset, np.diff(block.indptr))
+    return rows, block.indices.astype(np.int64), np.asarray(block.data, dtype=np.float64)

@@ -45,6 +45,17 @@ class Pairs:
         return len(self.i)
 
 
+def _strongest(rows: IntArray, vals: FloatArray, k: int) -> npt.NDArray[np.bool_]:
+    """Which entries (grouped by row, values in 0-1) are among the k largest of their row;
+    ties keep the storage order."""
+    base = rows.min(initial=0)
+    order = np.argsort((rows - base) + (1.0 - vals) * 0.5, kind="stable")
+    first = np.searchsorted(rows[order], rows[order], side="left")
+    ranked = np.zeros(len(order), dtype=bool)
+    ranked[order] = np.arange(len(order)) - first < k
+    return ranked
+
+
 class NeedSpace:
     """The similarity vectors of a fixed list of needs (row k is ``needs[k]``)."""
 
@@ -88,16 +99,38 @@ class NeedSpace:
         return csr.hstack([qc, qs])
 
     def pairs(
-        self, floor: float, *, cross_city: bool = True, shared_concept: bool = False
+        self,
+        floor: float,
+        *,
+        cross_city: bool = True,
+        shared_concept: bool = False,
+        per_need: int = 0,
     ) -> Pairs:
         """Pairs whose similarity reaches ``floor`` (> 0); optionally only pairs of different
-        cities, and only pairs naming at least one glossary concept in common."""
-        i, j, v = csr.pairs_above(self.vectors, max(floor, 1e-12))
-        v = np.round(np.minimum(v, 1.0), _DIGITS).astype(np.float64)
-        keep = v >= floor
-        if cross_city:
-            keep &= self.city_codes[i] != self.city_codes[j]
-        i, j, v = i[keep], j[keep], v[keep]
+        cities, only pairs among the ``per_need`` strongest of at least one of their two needs
+        (0: all), and of those only pairs naming a glossary concept in common."""
+        floor = max(floor, 1e-12)
+        codes = self.city_codes
+        n = len(self.ids)
+        out_i, out_j, out_v = [], [], []
+        for lo, block in csr.row_blocks(self.vectors, self.vectors):
+            r, c, v = csr.entries(block, lo)
+            v = np.round(np.minimum(v, 1.0), _DIGITS).astype(np.float64)
+            keep = (v >= floor) & (c != r if per_need else c > r)
+            if cross_city:
+                keep &= codes[r] != codes[c]
+            r, c, v = r[keep], c[keep], v[keep]
+            if per_need:
+                top = _strongest(r, v, per_need)
+                r, c, v = np.minimum(r, c)[top], np.maximum(r, c)[top], v[top]
+            out_i.append(r)
+            out_j.append(c)
+            out_v.append(v)
+        i = np.concatenate(out_i) if out_i else np.zeros(0, dtype=np.int64)
+        j = np.concatenate(out_j) if out_j else np.zeros(0, dtype=np.int64)
+        v = np.concatenate(out_v) if out_v else np.zeros(0)
+        key, first = np.unique(i * n + j, return_index=True)  # a pair kept by both ends once
+        i, j, v = key // max(n, 1), key % max(n, 1), v[first]
         if shared_concept and len(i):
             rows, _, _, _ = csr.rowwise(csr.take(self.direct, i), csr.take(self.direct, j))
             has = np.zeros(len(i), dtype=bool)

@@ -70,7 +70,9 @@ def find_overlaps(
     thr = cfg.overlap_threshold if threshold is None else threshold
     ordered = sorted(needs, key=lambda n: n.id)  # the result does not depend on input order
     space = NeedSpace(ordered, glossary=glossary, config=cfg)
-    p = space.pairs(min(cfg.overlap_pair_floor, thr), shared_concept=True)
+    p = space.pairs(
+        min(cfg.overlap_pair_floor, thr), shared_concept=True, per_need=cfg.overlap_neighbors
+    )
     groups = average_linkage(
         len(ordered),
         list(zip(p.i.tolist(), p.j.tolist(), p.similarity.tolist(), strict=True)),

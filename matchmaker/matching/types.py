@@ -95,6 +95,7 @@ class EngineConfig:
     overlap_threshold: float = 0.3  # average-linkage stopping threshold (dev-set sweep)
     overlap_concept_share: float = 0.65  # the rest is the stem cosine
     overlap_pair_floor: float = 0.1  # pairs below this count as 0 (kept sparse)
+    overlap_neighbors: int = 30  # a need's strongest links kept for clustering (0: all)
     overlap_max_df: float = 0.05  # features in > 5 % of >= 1000 needs are ignored
     # processes for large propose_all/propose_many batches (forked; 1 where fork is missing)
     workers: int = 1
