@@ -85,8 +85,14 @@ def generate(
         tags = tuple(rng.sample(b.tags, max(2, len(b.tags) - rng.randrange(3))))
         city, province = rng.choice(cities)
         out.append(
-            replace(b, id=f"S{i:05d}", description=" ".join(kept), tags=tags, city=city,
-                    province=province)
+            replace(
+                b,
+                id=f"S{i:05d}",
+                description=" ".join(kept),
+                tags=tags,
+                city=city,
+                province=province,
+            )
         )
         truth.append(group[b.id])
     return out, truth
@@ -125,7 +131,9 @@ def dense_overlap_groups(needs: Sequence[NeedDoc], config: EngineConfig) -> list
     return [m for m in comps.values() if len(m) > 1]
 
 
-def pairwise(groups: Sequence[Sequence[int]], needs: Sequence[NeedDoc], truth: Sequence[int]) -> dict[str, float]:
+def pairwise(
+    groups: Sequence[Sequence[int]], needs: Sequence[NeedDoc], truth: Sequence[int]
+) -> dict[str, float]:
     """Pairwise precision and recall of clusters against the programmes (pairs of one city
     are not overlaps, so they are not in the truth either)."""
     city = [city_key(n) for n in needs]
@@ -171,8 +179,15 @@ def main() -> None:
     c = time.process_time()
     sparse_s, groups = timed_clusters(needs)
     cpu_s = time.process_time() - c
-    pairs = len(NeedSpace(needs).pairs(EngineConfig().overlap_pair_floor, shared_concept=True))
+    cfg = EngineConfig()
+    pairs = len(
+        NeedSpace(needs).pairs(
+            cfg.overlap_pair_floor, shared_concept=True, per_need=cfg.overlap_neighbors
+        )
+    )
     quality = pairwise(groups, needs, truth)
+    cities = [city_key(n) for n in needs]
+    same_city = sum(len({cities[r] for r in g}) < len(g) for g in groups)
 
     small = needs[: args.baseline]
     small_truth = truth[: args.baseline]
@@ -189,7 +204,8 @@ def main() -> None:
                 "needs": len(needs),
                 "clusters_s": round(sparse_s, 3),
                 "cpu_clusters_s": round(cpu_s, 3),
-                "pairs_above_floor": pairs,
+                "pairs_clustered": pairs,
+                "clusters_with_two_needs_of_one_city": same_city,
                 "clusters": len(groups),
                 "largest_cluster": max((len(g) for g in groups), default=0),
                 "precision": round(quality["precision"], 4),
@@ -199,6 +215,7 @@ def main() -> None:
                 "dense_baseline_s": round(dense_s, 3),
                 "sparse_same_needs_s": round(sparse_small_s, 3),
                 "speedup_vs_dense": round(dense_s / sparse_small_s, 1),
+                "dense_matrix_mb_at_needs": round(8 * len(needs) ** 2 / 2**20),
                 "dense_precision": round(dense_q["precision"], 4),
                 "dense_recall": round(dense_q["recall"], 4),
                 "sparse_precision_same_needs": round(sparse_q["precision"], 4),
