@@ -8,7 +8,8 @@ from __future__ import annotations
 from .dimensions import DIMENSIONS, canonical_dimension
 from .glossary import Concept, Glossary, GlossaryError, default_glossary, load_glossary
 from .index import MatchIndex, propose_all
-from .overlap import find_overlaps, need_similarity
+from .need_space import NeedSpace
+from .overlap import find_overlaps, need_similarity, similar_needs
 from .types import (
     ConceptMatch,
     EngineConfig,
@@ -16,6 +17,8 @@ from .types import (
     OfferDoc,
     OverlapCluster,
     Proposal,
+    SharedConcept,
+    SimilarNeed,
     Weights,
 )
 
@@ -31,9 +34,12 @@ __all__ = [
     "GlossaryError",
     "MatchIndex",
     "NeedDoc",
+    "NeedSpace",
     "OfferDoc",
     "OverlapCluster",
     "Proposal",
+    "SharedConcept",
+    "SimilarNeed",
     "Weights",
     "canonical_dimension",
     "default_glossary",
@@ -41,4 +47,5 @@ __all__ = [
     "load_glossary",
     "need_similarity",
     "propose_all",
+    "similar_needs",
 ]

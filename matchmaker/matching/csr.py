@@ -8,7 +8,7 @@ matrices; these helpers assemble the arrays directly and keep indices sorted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -125,3 +125,22 @@ def renumber(
     order = np.lexsort((cols, rows))
     extra = carried[order] if carried is not None else _EMPTY
     return from_sorted(rows[order], cols[order], m.data[order], m.shape[0], width), extra
+
+
+def row_blocks(
+    m: CSR, other: CSR, chunk: int = 1024, *, sort: bool = False
+) -> Iterator[tuple[int, CSR]]:
+    """``m @ other.T`` a block of ``chunk`` rows at a time (first row, block; indices sorted
+    if asked), so a caller can threshold it at once and memory never holds n x n."""
+    ot = other.T.tocsr()
+    for lo in range(0, m.shape[0], chunk):
+        block = take(m, np.arange(lo, min(lo + chunk, m.shape[0]), dtype=np.int64)) @ ot
+        if sort:
+            block.sort_indices()
+        yield lo, block
+
+
+def entries(block: CSR, offset: int = 0) -> tuple[IntArray, IntArray, FloatArray]:
+    """Row (plus offset), column and value of every stored entry, in storage order."""
+    rows = np.repeat(np.arange(block.shape[0], dtype=np.int64) + offset, np.diff(block.indptr))
+    return rows, block.indices.astype(np.int64), np.asarray(block.data, dtype=np.float64)

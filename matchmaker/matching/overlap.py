@@ -1,38 +1,20 @@
-"""Cross-city overlap detection: needs from different cities describing the same programme."""
+"""Cross-city overlap detection: needs from different cities describing the same programme.
+
+The similarity lives in :mod:`need_space` (sparse, thresholded), the grouping in
+:mod:`clustering` (average linkage, no two needs of one city together); this module joins
+them into explained :class:`OverlapCluster` results.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
-from .features import DocFeatures, analyze
-from .glossary import Glossary, default_glossary
-from .index import shared_concepts
-from .spaces import TermSpace
-from .types import ConceptMatch, EngineConfig, NeedDoc, OverlapCluster
-
-
-def _city_key(need: NeedDoc) -> str:
-    return " ".join((need.city or f"?{need.id}").casefold().split())
-
-
-def _similarity_matrix(
-    needs: Sequence[NeedDoc], glossary: Glossary, config: EngineConfig
-) -> tuple[list[DocFeatures], np.ndarray]:
-    feats = [analyze(glossary, n.title, n.description, tuple(n.tags)) for n in needs]
-    cspace, sspace = TermSpace(), TermSpace()
-    cspace.fit([f.concepts for f in feats])
-    sspace.fit([f.stems for f in feats])
-    qc = cspace.matrix([f.concepts for f in feats], grow=False)
-    qs = sspace.matrix([f.stems for f in feats], grow=False)
-    share = config.overlap_concept_share
-    sim = share * (qc @ qc.T).toarray() + (1 - share) * (qs @ qs.T).toarray()
-    cities = [_city_key(n) for n in needs]
-    same = np.asarray([[a == b for b in cities] for a in cities], dtype=bool)
-    sim[same] = 0.0
-    return feats, sim
+from .clustering import average_linkage
+from .glossary import Glossary
+from .need_space import NeedSpace
+from .types import EngineConfig, NeedDoc, OverlapCluster, SimilarNeed
 
 
 def need_similarity(
@@ -40,22 +22,35 @@ def need_similarity(
     *,
     glossary: Glossary | None = None,
     config: EngineConfig | None = None,
+    floor: float = 0.0,
 ) -> dict[tuple[str, str], float]:
-    """Similarity 0-1 of every pair of needs from different cities, keyed (a, b) with a < b."""
-    g = glossary if glossary is not None else default_glossary()
-    cfg = config if config is not None else EngineConfig()
+    """Similarity 0-1 of the pairs of needs from different cities that reach ``floor``
+    (with 0, every pair sharing any feature), keyed (a, b) with a < b; absent pairs are 0."""
     if len(needs) < 2:
         return {}
-    _, sim = _similarity_matrix(needs, g, cfg)
+    space = NeedSpace(needs, glossary=glossary, config=config)
+    p = space.pairs(floor)
+    ids = space.ids
     out: dict[tuple[str, str], float] = {}
-    cities = [_city_key(n) for n in needs]
-    for i in range(len(needs)):
-        for j in range(i + 1, len(needs)):
-            if cities[i] == cities[j]:
-                continue
-            a, b = sorted((needs[i].id, needs[j].id))
-            out[(a, b)] = float(sim[i, j])
+    for i, j, s in zip(p.i.tolist(), p.j.tolist(), p.similarity.tolist(), strict=True):
+        a, b = (ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i])
+        out[(a, b)] = s
     return out
+
+
+def similar_needs(
+    needs: Sequence[NeedDoc],
+    need: NeedDoc | str,
+    *,
+    k: int = 10,
+    floor: float = 0.2,
+    glossary: Glossary | None = None,
+    config: EngineConfig | None = None,
+) -> list[SimilarNeed]:
+    """The needs of ``needs`` most similar to ``need`` (one of them by id, or a draft),
+    same-city ones flagged; build a :class:`NeedSpace` once to ask about many needs."""
+    space = NeedSpace(needs, glossary=glossary, config=config)
+    return space.similar(need, k=k, floor=floor)
 
 
 def find_overlaps(
@@ -65,63 +60,44 @@ def find_overlaps(
     config: EngineConfig | None = None,
     threshold: float | None = None,
 ) -> list[OverlapCluster]:
-    """Clusters of needs (from different cities) that share a programme, strongest first.
+    """Clusters of needs from different cities that share a programme, most cohesive first.
 
-    Two needs link when their similarity reaches the threshold and they name at least one
-    common glossary concept; clusters are the connected components of those links."""
-    g = glossary if glossary is not None else default_glossary()
-    cfg = config if config is not None else EngineConfig()
-    thr = cfg.overlap_threshold if threshold is None else threshold
+    Pairs that reach ``overlap_pair_floor`` and name a glossary concept in common are merged by
+    average linkage until no two clusters average ``threshold`` (``overlap_threshold``)."""
     if len(needs) < 2:
         return []
-    feats, sim = _similarity_matrix(needs, g, cfg)
-    parent = list(range(len(needs)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    links: list[tuple[int, int]] = []
-    ii, jj = np.nonzero(np.triu(sim >= thr, k=1))
-    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-        if not set(feats[i].concept_terms) & set(feats[j].concept_terms):
-            continue
-        links.append((i, j))
-        parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(needs)):
-        groups.setdefault(find(i), []).append(i)
-    clusters: list[OverlapCluster] = []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        mset = set(members)
-        pair_scores: dict[tuple[str, str], float] = {}
-        for i, j in links:
-            if i in mset:
-                a, b = sorted((needs[i].id, needs[j].id))
-                pair_scores[(a, b)] = round(float(sim[i, j]) * 100, 2)
-        counts: Counter[str] = Counter()
-        for i in members:
-            counts.update(list(feats[i].concept_terms))
-        # concepts shared by at least two members, with the terms of the first two holders
-        shared: list[ConceptMatch] = []
-        for cid, cnt in counts.most_common():
-            if cnt < 2:
-                break
-            holders = [i for i in members if cid in feats[i].concept_terms][:2]
-            pair = shared_concepts(g, feats[holders[0]], feats[holders[1]])
-            shared.extend(c for c in pair if c.concept_id == cid)
-        score = sum(pair_scores.values()) / len(pair_scores)
-        clusters.append(
-            OverlapCluster(
-                need_ids=tuple(sorted(needs[i].id for i in members)),
-                shared_concepts=tuple(shared),
-                score=round(score, 2),
-                pair_scores=pair_scores,
-            )
+    cfg = config if config is not None else EngineConfig()
+    thr = cfg.overlap_threshold if threshold is None else threshold
+    ordered = sorted(needs, key=lambda n: n.id)  # the result does not depend on input order
+    space = NeedSpace(ordered, glossary=glossary, config=cfg)
+    p = space.pairs(
+        min(cfg.overlap_pair_floor, thr), shared_concept=True, per_need=cfg.overlap_neighbors
+    )
+    groups = average_linkage(
+        len(ordered),
+        list(zip(p.i.tolist(), p.j.tolist(), p.similarity.tolist(), strict=True)),
+        space.city_codes.tolist(),
+        thr,
+    )
+    label = np.full(len(ordered), -1, dtype=np.int64)
+    for g, c in enumerate(groups):
+        label[list(c.members)] = g
+    inside = (label[p.i] >= 0) & (label[p.i] == label[p.j])
+    pair_scores: list[dict[tuple[str, str], float]] = [{} for _ in groups]
+    ids = space.ids
+    for i, j, s in zip(
+        p.i[inside].tolist(), p.j[inside].tolist(), p.similarity[inside].tolist(), strict=True
+    ):
+        pair_scores[int(label[i])][(ids[i], ids[j])] = s  # rows follow sorted ids: a < b
+    concepts = space.shared_concepts([c.members for c in groups])
+    return [
+        OverlapCluster(
+            need_ids=tuple(ids[r] for r in c.members),
+            cities=tuple(ordered[r].city or "" for r in c.members),
+            shared_concepts=shared,
+            confidence=round(c.cohesion, 4),
+            min_link=round(c.min_link, 4),
+            pair_scores=scores,
         )
-    clusters.sort(key=lambda c: (-c.score, c.need_ids))
-    return clusters
+        for c, shared, scores in zip(groups, concepts, pair_scores, strict=True)
+    ]

@@ -91,9 +91,12 @@ class EngineConfig:
     text_tfidf_share: float = 0.7  # the rest is the rapidfuzz title/tag similarity
     budget_unknown: float = 0.5  # budget fit when either side has no range
     maturity_unknown: float = 0.6  # maturity fit when maturity or stage is unknown
-    # overlap detection
-    overlap_threshold: float = 0.35
-    overlap_concept_share: float = 0.65
+    # overlap detection (need-need similarity and clusters)
+    overlap_threshold: float = 0.3  # average-linkage stopping threshold (dev-set sweep)
+    overlap_concept_share: float = 0.65  # the rest is the stem cosine
+    overlap_pair_floor: float = 0.1  # pairs below this count as 0 (kept sparse)
+    overlap_neighbors: int = 30  # a need's strongest links kept for clustering (0: all)
+    overlap_max_df: float = 0.05  # features in > 5 % of >= 1000 needs are ignored
     # processes for large propose_all/propose_many batches (forked; 1 where fork is missing)
     workers: int = 1
     # incremental index maintenance
@@ -147,20 +150,76 @@ class Proposal:
 
 
 @dataclass(frozen=True, slots=True)
-class OverlapCluster:
-    """Needs from different cities that describe the same programme."""
+class SharedConcept:
+    """A glossary concept named directly by several needs, with the words each used."""
 
-    need_ids: tuple[str, ...]
-    shared_concepts: tuple[ConceptMatch, ...]
-    score: float
-    pair_scores: dict[tuple[str, str], float]
+    concept_id: str
+    label_id: str
+    label_en: str
+    dimension: str | None
+    need_ids: tuple[str, ...]  # the needs naming it, sorted
+    terms: tuple[str, ...]  # surface phrases seen across those needs, first seen first
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "concept_id": self.concept_id,
+            "label_id": self.label_id,
+            "label_en": self.label_en,
+            "dimension": self.dimension,
+            "need_ids": list(self.need_ids),
+            "terms": list(self.terms),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OverlapCluster:
+    """Needs from different cities that describe the same programme.
+
+    ``confidence`` is the mean similarity (0-1) over every pair of members (pairs the engine
+    found unrelated count 0), ``min_link`` the weakest average link at which two parts were
+    merged. Budgets, regions, stages and urgencies are the service's to join by need id."""
+
+    need_ids: tuple[str, ...]  # sorted
+    cities: tuple[str, ...]  # the city of each need, aligned with need_ids
+    shared_concepts: tuple[SharedConcept, ...]  # named by >= 2 members, most holders first
+    confidence: float
+    min_link: float
+    pair_scores: dict[tuple[str, str], float]  # similarity 0-1 of member pairs above the floor
+
+    @property
+    def score(self) -> float:
+        """The confidence on the 0-100 scale used by proposals."""
+        return round(self.confidence * 100, 2)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "need_ids": list(self.need_ids),
+            "cities": list(self.cities),
             "shared_concepts": [c.to_dict() for c in self.shared_concepts],
-            "score": round(self.score, 2),
+            "confidence": round(self.confidence, 4),
+            "min_link": round(self.min_link, 4),
+            "score": self.score,
             "pair_scores": [
-                {"a": a, "b": b, "score": round(s, 2)} for (a, b), s in self.pair_scores.items()
+                {"a": a, "b": b, "similarity": round(s, 4)}
+                for (a, b), s in self.pair_scores.items()
             ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarNeed:
+    """Another need close to a given one (for "already solved nearby" and duplicate
+    warnings); same-city needs are included and flagged."""
+
+    need_id: str
+    similarity: float  # 0-1
+    same_city: bool
+    shared_concepts: tuple[SharedConcept, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "need_id": self.need_id,
+            "similarity": round(self.similarity, 4),
+            "same_city": self.same_city,
+            "shared_concepts": [c.to_dict() for c in self.shared_concepts],
         }
