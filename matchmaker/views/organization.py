@@ -32,15 +32,15 @@ def index() -> ResponseReturnValue:
                            requests=requests, own_request=own_request)
 
 
-@bp.route("/requests/<int:request_id>/<decision>", methods=["POST"])
+@bp.route("/requests/<int:request_id>/<action>", methods=["POST"])
 @role_required("city_official", "vendor")
-def decide(request_id: int, decision: str) -> ResponseReturnValue:
-    if decision not in DECISIONS:
+def decide(request_id: int, action: str) -> ResponseReturnValue:
+    """``action`` is ``approve`` or ``decline`` (named like the other action routes)."""
+    if action not in DECISIONS:
         abort(404)
     require_empty_form()
-    memberships.decide(get_session(), current_user.user, request_id,
-                       approve=DECISIONS[decision])
+    memberships.decide(get_session(), current_user.user, request_id, approve=DECISIONS[action])
     notifications.dispatch(current_app._get_current_object())  # type: ignore[attr-defined]
     flash(_("The request was accepted: the account now belongs to your organisation.")
-          if DECISIONS[decision] else _("The request was declined."), "success")
+          if DECISIONS[action] else _("The request was declined."), "success")
     return redirect(url_for("organization.index"))
