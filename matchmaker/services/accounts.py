@@ -281,15 +281,15 @@ def pending_accounts(session: Session) -> list[PendingAccount]:
     users = list(session.exec(
         select(User).where(User.status == UserStatus.PENDING).order_by(col(User.created_at))
     ).all())
-    requests = {row.applicant.id: row for row in memberships.pending_requests(session)}
+    join_requests = {row.applicant.id: row for row in memberships.pending_requests(session)}
     org_ids = {u.organization_id for u in users if u.organization_id is not None}
-    org_ids |= {row.organization.id for row in requests.values() if row.organization.id}
+    org_ids |= {row.organization.id for row in join_requests.values() if row.organization.id}
     orgs = {o.id: o for o in session.exec(
         select(Organization).where(col(Organization.id).in_(org_ids))).all()} if org_ids else {}
     members = memberships.members_by_organization(session, org_ids)
     pending = []
     for user in users:
-        row = requests.get(user.id)
+        row = join_requests.get(user.id)
         org_id = row.organization.id if row else user.organization_id
         others = [m for m in members.get(org_id, []) if m.id != user.id] if org_id else []
         pending.append(PendingAccount(user, orgs.get(org_id), row.request if row else None,
