@@ -33,6 +33,13 @@ from matchmaker.models.offer import (
 from matchmaker.models.organization import Organization, OrganizationKind
 from matchmaker.models.password_reset import PasswordResetToken
 from matchmaker.models.region import Province, Regency
+from matchmaker.models.synergy import (
+    InitiativeState,
+    JointInitiative,
+    JointInitiativeMember,
+    MembershipStatus,
+    OverlapDismissal,
+)
 from matchmaker.models.user import Language, Role, User, UserStatus
 from matchmaker.search_index import register as _register_search_index
 
@@ -67,7 +74,12 @@ __all__ = [
     "OfferUpdate",
     "Stage",
     "AuditEvent",
+    "InitiativeState",
+    "JointInitiative",
+    "JointInitiativeMember",
     "Language",
+    "MembershipStatus",
+    "OverlapDismissal",
     "JoinRequestStatus",
     "Organization",
     "OrganizationJoinRequest",

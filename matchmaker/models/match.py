@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, Index, Text, UniqueConstraint, false, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Index,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from matchmaker.models.base import enum_check, timestamp_field
@@ -27,18 +36,25 @@ class Decision(StrEnum):
 
 
 class Match(SQLModel, table=True):
-    """One (need, offer) pair, unique. Score and explanation are kept as proposed, with the
-    engine and glossary versions that produced them. ``version`` guards every transition."""
+    """One (need, offer) pair, or one (joint initiative, offer) pair, unique. Score and
+    explanation are kept as proposed, with the engine and glossary versions that produced
+    them. ``version`` guards every transition."""
 
     __tablename__ = "match"  # type: ignore[assignment]
     __table_args__ = (
         UniqueConstraint("need_id", "offer_id", name="uq_match_need_offer"),
+        UniqueConstraint("initiative_id", "offer_id", name="uq_match_initiative_offer"),
+        CheckConstraint("(need_id IS NULL) <> (initiative_id IS NULL)",
+                        name="need_or_initiative"),
         enum_check("state", MatchState),
         Index("ix_match_state_updated", "state", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    need_id: int = Field(foreign_key="need.id", index=True)
+    #: a city's own need, or (``initiative_id``) a joint initiative of several cities
+    need_id: int | None = Field(default=None, foreign_key="need.id", index=True)
+    initiative_id: int | None = Field(default=None, foreign_key="joint_initiative.id",
+                                      index=True)
     offer_id: int = Field(foreign_key="offer.id", index=True)
     state: str = Field(default=MatchState.PROPOSED.value, max_length=20)
     city_decision: str | None = Field(default=None, max_length=20)
@@ -78,8 +94,9 @@ class MatchEvent(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """An in-app notice for one user about one match or one request to join their
-    organisation; the record of what they were told."""
+    """An in-app notice for one user about one match, one request to join their
+    organisation, one joint initiative, or one similar need another city posted; the record
+    of what they were told."""
 
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
 
@@ -89,6 +106,9 @@ class Notification(SQLModel, table=True):
     join_request_id: int | None = Field(
         default=None, foreign_key="organization_join_request.id", index=True
     )
+    initiative_id: int | None = Field(default=None, foreign_key="joint_initiative.id",
+                                      index=True)
+    need_id: int | None = Field(default=None, foreign_key="need.id", index=True)
     kind: str = Field(max_length=40)
     created_at: datetime = timestamp_field()
     read_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, false
 from sqlmodel import Field, SQLModel
 
 from matchmaker.models.base import enum_check, timestamp_field
@@ -54,6 +54,8 @@ class User(SQLModel, table=True):
     status: str = Field(default=UserStatus.PENDING.value, max_length=20, index=True)
     status_reason: str | None = Field(default=None, max_length=500)
     email_notifications: bool = Field(default=True)
+    #: opt-in: tell me when a city in my province posts a need like one of ours
+    notify_similar_needs: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = timestamp_field()
     verified_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     verified_by_id: int | None = Field(default=None, foreign_key="users.id")

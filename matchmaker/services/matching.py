@@ -199,7 +199,7 @@ def _run(session: Session, needs: list[Need], report: RunReport,
     for start in range(0, len(needs), 500):  # the stored pairs of every need, in a few queries
         ids = [need.id for need in needs[start:start + 500]]
         for match in session.exec(select(Match).where(col(Match.need_id).in_(ids))).all():
-            known[match.need_id].append(match)
+            known[match.need_id or 0].append(match)  # need_id is one of ids: never None here
     for need in needs:
         _persist(session, need, by_need.get(str(need.id), []), offers, report, only_offer,
                  staff_cache, known)
