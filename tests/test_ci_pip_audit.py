@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-_PATH = Path(__file__).resolve().parent.parent / ".ci" / "pip_audit.py"
-_spec = importlib.util.spec_from_file_location("ci_pip_audit", _PATH)
-assert _spec is not None and _spec.loader is not None
-pip_audit = importlib.util.module_from_spec(_spec)
-sys.modules["ci_pip_audit"] = pip_audit
-_spec.loader.exec_module(pip_audit)
+from tests.scripts import load_script
+
+pip_audit = load_script(".ci/pip_audit.py", "ci_pip_audit")
 
 OSV_DOWN = ("Traceback (most recent call last):\n  ...\nrequests.exceptions.ConnectionError: "
             "HTTPSConnectionPool(host='api.osv.dev', port=443): Max retries exceeded")

@@ -56,6 +56,13 @@ def vendor_org(make):
     return org, member
 
 
+def _assert_left_out(db, request: OrganizationJoinRequest, status: str) -> None:
+    """The request is in ``status`` and its applicant still belongs to no organisation."""
+    db.commit()
+    assert db.get(OrganizationJoinRequest, request.id, populate_existing=True).status == status
+    assert db.get(User, request.user_id, populate_existing=True).organization_id is None
+
+
 def test_registering_under_an_existing_vendor_name_in_another_case_asks_its_members(
     app, client, db, vendor_org
 ):
@@ -180,10 +187,7 @@ def test_only_verified_members_of_that_organisation_decide(client, auth, db, mak
 
     expected = 403 if login.status_code == 302 else 302  # not logged in: sent to login
     assert response.status_code == expected
-    db.commit()
-    assert db.get(OrganizationJoinRequest, request.id,
-                  populate_existing=True).status == JoinRequestStatus.PENDING
-    assert db.get(User, request.user_id, populate_existing=True).organization_id is None
+    _assert_left_out(db, request, JoinRequestStatus.PENDING)
 
 
 def test_deciding_an_unknown_request_is_404_and_a_second_decision_409(client, auth, db, make,
@@ -198,10 +202,7 @@ def test_deciding_an_unknown_request_is_404_and_a_second_decision_409(client, au
     again = client.post(f"/organization/requests/{request.id}/approve")
 
     assert again.status_code == 409
-    db.commit()
-    assert db.get(OrganizationJoinRequest, request.id,
-                  populate_existing=True).status == JoinRequestStatus.DECLINED
-    assert db.get(User, request.user_id, populate_existing=True).organization_id is None
+    _assert_left_out(db, request, JoinRequestStatus.DECLINED)
 
 
 def test_the_applicant_notification_opens_the_organisation_page(client, auth, db, make,

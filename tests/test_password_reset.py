@@ -12,21 +12,25 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, select
 
-from matchmaker.app import create_app
 from matchmaker.models import AuditEvent, OutboundEmail, PasswordResetToken, User
 from matchmaker.services import notifications
-from tests.conftest import CsrfClient, test_config
 from tests.factories import PASSWORD
 from tests.racing import race
+from tests.security.support import (
+    cookie_shapes,
+    fresh,
+    make_app,
+    normalised,
+    remembered_cookies,
+    replay,
+)
 
 NEW_PASSWORD = "a-fresh-reset-passphrase"
 LINK_RE = re.compile(r"https?://[^/\s]+(/auth/reset/[A-Za-z0-9_-]+)")
-_CSRF_RE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
 
 
 @pytest.fixture
@@ -34,12 +38,6 @@ def db(engine):
     """A session without an app context (one left open would be shared by every request)."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
-
-
-def _app(database_url: str, **overrides) -> Flask:
-    app = create_app(test_config(database_url, **overrides))
-    app.test_client_class = CsrfClient
-    return app
 
 
 def _ask(client, email: str, addr: str = "127.0.0.1"):
@@ -75,11 +73,6 @@ def _choose(client, path: str, password: str = NEW_PASSWORD, confirm: str | None
 def _logs_in(app, email: str, password: str) -> bool:
     response = app.test_client().post("/auth/login", data={"email": email, "password": password})
     return response.status_code == 302
-
-
-def _fresh(db, model, row_id):
-    db.rollback()  # end the read snapshot so the app's commits are visible
-    return db.get(model, row_id, populate_existing=True)
 
 
 def _actions(db, action: str) -> list[AuditEvent]:
@@ -190,17 +183,17 @@ def test_a_link_works_for_an_hour_and_not_after(app, db, make):
     _shift(db, row, timedelta(minutes=59))
     assert app.test_client().get(path).status_code == 200
 
-    _shift(db, _fresh(db, PasswordResetToken, row.id), timedelta(minutes=1, seconds=1))
+    _shift(db, fresh(db, PasswordResetToken, row.id), timedelta(minutes=1, seconds=1))
     page = app.test_client().get(path)
     assert page.status_code == 410
     assert "kedaluwarsa" in page.get_data(as_text=True)
     assert _choose(app.test_client(), path).status_code == 410
     assert _logs_in(app, user.email, PASSWORD)
-    assert _fresh(db, PasswordResetToken, row.id).used_at is None
+    assert fresh(db, PasswordResetToken, row.id).used_at is None
 
 
 def test_the_link_age_comes_from_the_configuration(database_url, db, make):
-    app = _app(database_url, PASSWORD_RESET_MAX_AGE_SECONDS=600)
+    app = make_app(database_url, PASSWORD_RESET_MAX_AGE_SECONDS=600)
     user = make.user(language="en")
     path = _ask_for_link(app, user.email)
     row = _token_row(db, path)
@@ -239,56 +232,28 @@ def test_a_pending_account_may_choose_a_new_password_but_still_waits(app, db, ma
 # --- sessions ----------------------------------------------------------------------------------
 
 
-def _logged_in_cookies(client, email: str) -> tuple[str, str]:
-    response = client.post("/auth/login", data={"email": email, "password": PASSWORD,
-                                                "remember": "y"})
-    assert response.status_code == 302
-    session_cookie, remember = client.get_cookie("session"), client.get_cookie("remember_token")
-    assert session_cookie is not None and remember is not None
-    return session_cookie.value, remember.value
-
-
-def _replay(app, name: str, value: str):
-    replayer = app.test_client()
-    replayer.set_cookie(name, value)
-    return replayer.get("/dashboard")
-
-
 def test_a_reset_ends_every_session_and_remember_cookie_of_the_account(app, db, make):
     user = make.user()
     other_device = app.test_client()
-    old_session, old_remember = _logged_in_cookies(other_device, user.email)
-    assert _replay(app, "session", old_session).status_code == 200  # the replay is real
-    assert _replay(app, "remember_token", old_remember).status_code == 200
+    old_session, old_remember = remembered_cookies(other_device, user.email)
+    assert replay(app, "session", old_session).status_code == 200  # the replay is real
+    assert replay(app, "remember_token", old_remember).status_code == 200
     version = user.session_version
 
     resetting = app.test_client()
-    _logged_in_cookies(resetting, user.email)  # even the browser that opens the link
+    remembered_cookies(resetting, user.email)  # even the browser that opens the link
     assert _choose(resetting, _ask_for_link(app, user.email)).status_code == 302
 
-    assert _fresh(db, User, user.id).session_version == version + 1
+    assert fresh(db, User, user.id).session_version == version + 1
     assert other_device.get("/dashboard").status_code == 302
     assert resetting.get("/dashboard").status_code == 302
     for name, value in (("session", old_session), ("remember_token", old_remember)):
-        replay = _replay(app, name, value)
-        assert replay.status_code == 302, name
-        assert urlsplit(replay.headers["Location"]).path == "/auth/login"
+        answer = replay(app, name, value)
+        assert answer.status_code == 302, name
+        assert urlsplit(answer.headers["Location"]).path == "/auth/login"
 
 
 # --- enumeration -------------------------------------------------------------------------------
-
-
-def _cookie_shapes(response) -> list[tuple[str, tuple[str, ...]]]:
-    """Set-Cookie headers without their values: names and attributes."""
-    shapes = []
-    for header in response.headers.getlist("Set-Cookie"):
-        first, *attributes = (part.strip() for part in header.split(";"))
-        shapes.append((first.partition("=")[0], tuple(sorted(attributes))))
-    return sorted(shapes)
-
-
-def _without_csrf(body: bytes) -> str:
-    return _CSRF_RE.sub(r"\1\2", body.decode())
 
 
 @pytest.mark.parametrize("other", ["unknown", "suspended"])
@@ -309,10 +274,11 @@ def test_an_unknown_or_suspended_address_gets_the_same_answer_and_no_mail(app, d
     assert known_ask.headers["Location"] == other_ask.headers["Location"]
     assert known_ask.get_data() == other_ask.get_data()
     assert sorted(known_ask.headers.keys()) == sorted(other_ask.headers.keys())
-    assert _cookie_shapes(known_ask) == _cookie_shapes(other_ask)
+    assert cookie_shapes(known_ask) == cookie_shapes(other_ask)
     assert known_page.status_code == other_page.status_code == 200
-    assert _without_csrf(known_page.get_data()) == _without_csrf(other_page.get_data())
-    assert _cookie_shapes(known_page) == _cookie_shapes(other_page)
+    assert normalised(known_page.get_data(as_text=True)) == normalised(
+        other_page.get_data(as_text=True))
+    assert cookie_shapes(known_page) == cookie_shapes(other_page)
 
     assert [mail.to for mail in _mails(app)] == [[known.email]]
     db.rollback()
@@ -323,7 +289,7 @@ def test_an_unknown_or_suspended_address_gets_the_same_answer_and_no_mail(app, d
 
 
 def test_known_and_unknown_addresses_take_about_the_same_time(database_url, make):
-    app = _app(database_url, PASSWORD_RESET_REQUESTS_PER_EMAIL=1000,
+    app = make_app(database_url, PASSWORD_RESET_REQUESTS_PER_EMAIL=1000,
                PASSWORD_RESET_REQUESTS_PER_ADDRESS=1000)
     user = make.user()
     client = app.test_client()
@@ -414,7 +380,7 @@ def test_a_weak_or_mismatched_password_is_refused_and_nothing_changes(
 
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert _fresh(db, User, user.id).session_version == version
+    assert fresh(db, User, user.id).session_version == version
     assert _token_row(db, path).used_at is None
     assert _logs_in(app, user.email, PASSWORD)
     assert client.get(path).status_code == 200  # the link still works
@@ -472,4 +438,4 @@ def test_two_uses_of_one_link_at_once_exactly_one_succeeds(app, db, make):
         assert _logs_in(app, user.email, f"racing-passphrase-{winner}-{n}")
         assert not _logs_in(app, user.email, f"racing-passphrase-{'ba'['ab'.index(winner)]}-{n}")
     assert len(_actions(db, "password.reset.done")) == ROUNDS
-    assert _fresh(db, User, user.id).session_version == version + ROUNDS
+    assert fresh(db, User, user.id).session_version == version + ROUNDS

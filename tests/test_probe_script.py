@@ -3,10 +3,8 @@ pieces (loopback guard, form reading) on their own."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,13 +18,9 @@ from matchmaker.app import create_app
 from matchmaker.db import make_engine
 from matchmaker.services.demo_data import seed_demo
 from matchmaker.services.seeding import seed_regions
+from tests.scripts import load_script
 
-_PATH = Path(__file__).resolve().parent.parent / "bench" / "probe.py"
-_spec = importlib.util.spec_from_file_location("bench_probe", _PATH)
-assert _spec is not None and _spec.loader is not None
-probe = importlib.util.module_from_spec(_spec)
-sys.modules["bench_probe"] = probe
-_spec.loader.exec_module(probe)
+probe = load_script("bench/probe.py", "bench_probe")
 
 
 @pytest.fixture(scope="module")

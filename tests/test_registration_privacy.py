@@ -4,7 +4,6 @@ created and its owner is told by e-mail instead."""
 
 from __future__ import annotations
 
-import re
 import statistics
 import time
 
@@ -14,8 +13,7 @@ from sqlmodel import Session, select
 
 from matchmaker.models import Organization, OrganizationJoinRequest, OutboundEmail, Role, User
 from tests.factories import PASSWORD
-
-_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="[^"]+"')
+from tests.security.support import cookie_shapes, normalised
 
 
 @pytest.fixture
@@ -29,19 +27,13 @@ def _form(email: str, company: str = "PT Baru Sekali") -> dict[str, str]:
             "confirm": PASSWORD, "language": "id", "regency": "", "company": company}
 
 
-def _cookie_shapes(response) -> list[str]:
-    """Set-Cookie headers without their values: names and attributes must match."""
-    return sorted(re.sub(r"=[^;]*", "=", header, count=1)
-                  for header in response.headers.getlist("Set-Cookie"))
-
-
 def _answer(app, email: str) -> tuple[int, str | None, list[str], str, str]:
     client = app.test_client()
     response = client.post("/auth/register", data=_form(email))
     page = client.get(response.headers["Location"])
-    return (response.status_code, response.headers.get("Location"), _cookie_shapes(response),
-            _TOKEN.sub("", response.get_data(as_text=True)),
-            _TOKEN.sub("", page.get_data(as_text=True)))
+    return (response.status_code, response.headers.get("Location"), cookie_shapes(response),
+            normalised(response.get_data(as_text=True)),
+            normalised(page.get_data(as_text=True)))
 
 
 def _counts(db) -> tuple[int, int, int]:
@@ -83,7 +75,7 @@ def test_bad_input_is_refused_the_same_way_for_a_taken_email(app, make):
     for email in ("taken@example.com", "new@example.com"):
         response = app.test_client().post("/auth/register",
                                           data={**_form(email), "company": "x"})
-        answers.append((response.status_code, _TOKEN.sub("", response.get_data(as_text=True))
+        answers.append((response.status_code, normalised(response.get_data(as_text=True))
                         .replace(email, "EMAIL")))
     assert answers[0] == answers[1]
     assert answers[0][0] == 422

@@ -37,6 +37,22 @@ def signed_in_client(app: Flask, user: Any) -> Any:
     return client
 
 
+def remembered_cookies(client: Any, email: str) -> tuple[str, str]:
+    """Log in with "remember me"; the session and remember cookies' values, to replay later."""
+    assert login(client, email, remember="y").status_code == 302
+    session_cookie = client.get_cookie("session")
+    remember_cookie = client.get_cookie("remember_token")
+    assert session_cookie is not None and remember_cookie is not None
+    return session_cookie.value, remember_cookie.value
+
+
+def replay(app: Flask, name: str, value: str) -> Any:
+    """The dashboard requested from a new browser carrying only one old cookie."""
+    replayer = app.test_client()
+    replayer.set_cookie(name, value)
+    return replayer.get("/dashboard")
+
+
 def set_cookies(response: Any) -> dict[str, dict[str, str | bool]]:
     """Set-Cookie headers as {name: {"value": ..., attribute: value-or-True}}."""
     found: dict[str, dict[str, str | bool]] = {}
@@ -56,11 +72,17 @@ def location_path(response: Any) -> str:
     return str(response.headers["Location"])
 
 
-def normalised(body: str, email: str) -> str:
+def normalised(body: str, email: str | None = None) -> str:
     """A page with its CSRF token and the e-mail address typed in blanked out, so that two
     answers can be compared byte for byte."""
     body = _CSRF_VALUE_RE.sub(lambda m: "".join(g or "" for g in m.groups()), body)
-    return body.replace(email, "EMAIL")
+    return body.replace(email, "EMAIL") if email else body
+
+
+def cookie_shapes(response: Any) -> list[str]:
+    """Set-Cookie headers without their values: names and attributes, sorted."""
+    return sorted(re.sub(r"=[^;]*", "=", header, count=1)
+                  for header in response.headers.getlist("Set-Cookie"))
 
 
 def fresh(db: Any, model: Any, row_id: int) -> Any:

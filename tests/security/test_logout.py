@@ -5,47 +5,32 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from tests.factories import PASSWORD
-from tests.security.support import location_path, login
+from tests.security.support import location_path, login, remembered_cookies, replay
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 
 
-def _logged_in_cookies(client, email: str) -> tuple[str, str]:
-    response = login(client, email, remember="y")
-    assert response.status_code == 302
-    session_cookie = client.get_cookie("session")
-    remember_cookie = client.get_cookie("remember_token")
-    assert session_cookie is not None and remember_cookie is not None
-    return session_cookie.value, remember_cookie.value
-
-
-def _replay(app, name: str, value: str):
-    replayer = app.test_client()
-    replayer.set_cookie(name, value)
-    return replayer.get("/dashboard")
-
-
 def test_old_session_and_remember_cookies_are_rejected_after_logout(app, client, auth, make):
     user = make.user()
-    session_value, remember_value = _logged_in_cookies(client, user.email)
+    session_value, remember_value = remembered_cookies(client, user.email)
     # Before logout each cookie alone is enough to get in: the replay below is a real one.
-    assert _replay(app, "session", session_value).status_code == 200
-    assert _replay(app, "remember_token", remember_value).status_code == 200
+    assert replay(app, "session", session_value).status_code == 200
+    assert replay(app, "remember_token", remember_value).status_code == 200
 
     logout = auth.logout()
     assert urlsplit(location_path(logout)).path == "/auth/login"
 
     for name, value in (("session", session_value), ("remember_token", remember_value)):
-        replay = _replay(app, name, value)
-        assert replay.status_code == 302, name
-        assert urlsplit(replay.headers["Location"]).path == "/auth/login"
+        answer = replay(app, name, value)
+        assert answer.status_code == 302, name
+        assert urlsplit(answer.headers["Location"]).path == "/auth/login"
     assert client.get("/dashboard").status_code == 302
 
 
 def test_changing_the_password_ends_other_sessions_but_keeps_this_one(app, client, auth, make):
     user = make.user()
     other_device = app.test_client()
-    other_session, other_remember = _logged_in_cookies(other_device, user.email)
+    other_session, other_remember = remembered_cookies(other_device, user.email)
     assert auth.login(user.email).status_code == 302
 
     response = client.post("/auth/password", data={"current": PASSWORD, "password": NEW_PASSWORD,
@@ -54,8 +39,8 @@ def test_changing_the_password_ends_other_sessions_but_keeps_this_one(app, clien
     assert urlsplit(location_path(response)).path == "/auth/profile"
     assert client.get("/dashboard").status_code == 200
     assert other_device.get("/dashboard").status_code == 302
-    assert _replay(app, "session", other_session).status_code == 302
-    assert _replay(app, "remember_token", other_remember).status_code == 302
+    assert replay(app, "session", other_session).status_code == 302
+    assert replay(app, "remember_token", other_remember).status_code == 302
     assert login(app.test_client(), user.email).status_code == 200  # the old password
     assert login(app.test_client(), user.email, NEW_PASSWORD).status_code == 302
 
@@ -63,7 +48,7 @@ def test_changing_the_password_ends_other_sessions_but_keeps_this_one(app, clien
 def test_a_wrong_current_password_changes_nothing(app, client, auth, make):
     user = make.user()
     other_device = app.test_client()
-    _logged_in_cookies(other_device, user.email)
+    remembered_cookies(other_device, user.email)
     auth.login(user.email)
 
     response = client.post("/auth/password", data={
