@@ -10,7 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_compact_currency, format_currency, format_decimal
 from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
@@ -63,6 +63,14 @@ def rupiah(value: int | None) -> str:
     return format_currency(value, "IDR", format="¤#,##0", locale=str(get_locale()))
 
 
+def rupiah_short(value: int | None) -> str:
+    """``Rp1,5 M`` (miliar), ``Rp250 jt`` in Indonesian; ``IDR1.5B`` in English: for cards,
+    where the full figure would wrap; detail pages show :func:`rupiah`."""
+    if value is None:
+        return "–"
+    return format_compact_currency(value, "IDR", locale=str(get_locale()), fraction_digits=1)
+
+
 def number(value: float | int | None) -> str:
     return "–" if value is None else format_decimal(value, locale=str(get_locale()))
 
@@ -75,13 +83,14 @@ def long_date(value: date | datetime | None) -> str:
 
 
 def local_datetime(value: datetime | None, province_code: str | None = None) -> str:
-    """A UTC timestamp shown in the city's zone (WIB/WITA/WIT) with the zone's name."""
+    """A UTC timestamp shown in the city's zone (WIB/WITA/WIT) with the zone's name:
+    ``17 Agu 2026 10.00 WIB``."""
     if value is None:
         return "–"
     zone = zone_for_province(province_code)
-    shown = format_datetime(
-        value, "d MMM yyyy HH:mm", tzinfo=ZoneInfo(zone), locale=str(get_locale())
-    )
+    locale = str(get_locale())
+    clock = "HH.mm" if locale.startswith("id") else "HH:mm"  # Indonesian writes 10.00
+    shown = format_datetime(value, f"d MMM yyyy {clock}", tzinfo=ZoneInfo(zone), locale=locale)
     return f"{shown} {ZONE_LABEL[zone]}"
 
 
@@ -91,6 +100,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_PACKAGE_DIR / "translations"))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(
-        rupiah=rupiah, number=number, long_date=long_date, local_datetime=local_datetime
+        rupiah=rupiah, rupiah_short=rupiah_short, number=number, long_date=long_date,
+        local_datetime=local_datetime,
     )
     app.jinja_env.globals.update(get_locale=get_locale, supported_languages=supported_languages)

@@ -14,7 +14,7 @@ from babel.messages.catalog import Catalog, Message
 from flask import Flask
 from flask_babel import force_locale
 
-from matchmaker.i18n import LANG_COOKIE, local_datetime, long_date, rupiah
+from matchmaker.i18n import LANG_COOKIE, local_datetime, long_date, rupiah, rupiah_short
 from tests.conftest import AuthActions, CsrfClient
 from tests.factories import Factory
 from tests.i18n_support import compile_catalog, extract_messages, read_catalog
@@ -166,11 +166,11 @@ def test_rupiah_and_dates_in_indonesian(app: Flask) -> None:
 @pytest.mark.parametrize(
     ("province", "shown"),
     [
-        ("31", "17 Agu 2026 10:00 WIB"),   # DKI Jakarta
-        ("51", "17 Agu 2026 11:00 WITA"),  # Bali
-        ("73", "17 Agu 2026 11:00 WITA"),  # Sulawesi Selatan
-        ("94", "17 Agu 2026 12:00 WIT"),   # Papua
-        (None, "17 Agu 2026 10:00 WIB"),   # unknown: Jakarta time
+        ("31", "17 Agu 2026 10.00 WIB"),   # DKI Jakarta
+        ("51", "17 Agu 2026 11.00 WITA"),  # Bali
+        ("73", "17 Agu 2026 11.00 WITA"),  # Sulawesi Selatan
+        ("94", "17 Agu 2026 12.00 WIT"),   # Papua
+        (None, "17 Agu 2026 10.00 WIB"),   # unknown: Jakarta time
     ],
 )
 def test_utc_timestamp_shown_in_the_zone_of_the_province(
@@ -179,3 +179,32 @@ def test_utc_timestamp_shown_in_the_zone_of_the_province(
     with app.test_request_context():
         assert local_datetime(datetime(2026, 8, 17, 3, 0, tzinfo=UTC), province) == shown
         assert local_datetime(datetime(2026, 8, 17, 3, 0), province) == shown  # naive = UTC
+
+
+def test_english_times_keep_the_colon(app: Flask) -> None:
+    with app.test_request_context(), force_locale("en"):
+        shown = local_datetime(datetime(2026, 12, 4, 3, 0, tzinfo=UTC), "31")
+        assert shown == "4 Dec 2026 10:00 WIB"
+
+
+def test_indonesian_dates_use_indonesian_month_abbreviations(app: Flask) -> None:
+    with app.test_request_context():
+        shown = local_datetime(datetime(2026, 12, 4, 3, 0, tzinfo=UTC), "31")
+        assert shown == "4 Des 2026 10.00 WIB"
+
+
+@pytest.mark.parametrize(
+    ("amount", "indonesian", "english"),
+    [
+        (1_500_000_000, "Rp1,5\xa0M", "IDR1.5B"),
+        (250_000_000, "Rp250\xa0jt", "IDR250M"),
+        (1_200_000_000_000, "Rp1,2\xa0T", "IDR1.2T"),
+    ],
+)
+def test_large_rupiah_amounts_are_abbreviated_for_cards(app: Flask, amount: int,
+                                                        indonesian: str, english: str) -> None:
+    with app.test_request_context():
+        assert rupiah_short(amount) == indonesian
+        assert rupiah_short(None) == "–"
+        with force_locale("en"):
+            assert rupiah_short(amount) == english

@@ -7,19 +7,21 @@ from typing import Any
 from flask import Flask
 
 from matchmaker import labels
-from matchmaker.i18n import rupiah
+from matchmaker.i18n import rupiah, rupiah_short
 from matchmaker.markdown import render_markdown
 from matchmaker.services.workflow import allowed_actions
 
 
-def money_range(low: int | None, high: int | None) -> str:
+def money_range(low: int | None, high: int | None, *, short: bool = False) -> str:
+    """A budget or price range; ``short`` abbreviates (``Rp1,5 M``) for cards."""
+    amount = rupiah_short if short else rupiah
     if low is None and high is None:
         return ""
     if low == high or high is None:
-        return rupiah(low)
+        return amount(low)
     if low is None:
-        return f"≤ {rupiah(high)}"
-    return f"{rupiah(low)} – {rupiah(high)}"
+        return f"≤ {amount(high)}"
+    return f"{amount(low)} – {amount(high)}"
 
 
 def chip_label_factory(provinces: dict[str, str], regencies: dict[str, str]) -> Any:
