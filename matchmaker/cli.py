@@ -225,8 +225,27 @@ def _ensure_demo_secret_key() -> None:
 
 
 def _after_seed_hooks(ctx: click.Context) -> None:
-    """After seeding, the demo computes its matches."""
+    """After seeding, the demo computes its matches and takes some of them further."""
     ctx.invoke(match)
+    ctx.invoke(demo_story)
+
+
+@main.command("demo-story")
+@with_app
+def demo_story() -> None:
+    """Take demo proposals through the workflow (once): partnerships, approvals waiting,
+    a rejection, answers waiting on each side, accounts to verify."""
+    from matchmaker.services import demo_story as story
+    from matchmaker.services import notifications
+
+    with session_scope() as session:
+        report = story.tell(session)
+    notifications.deliver_outbox(current_app._get_current_object())  # type: ignore[attr-defined]
+    if report.skipped:
+        click.echo("Demo story: already told (proposals have been acted on).")
+    else:
+        click.echo(f"Demo story: {', '.join(report.told)}; "
+                   f"{report.pending_accounts} accounts waiting for verification.")
 
 
 def _print_demo_logins() -> None:
