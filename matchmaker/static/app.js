@@ -7,4 +7,9 @@
   if (summary) {
     summary.focus();
   }
+  /* The list filters fold behind a "Filter" button on phones; wider screens show them open. */
+  var filters = document.getElementById("more-filters");
+  if (filters && window.matchMedia("(min-width: 768px)").matches) {
+    filters.open = true;
+  }
 })();
