@@ -13,19 +13,24 @@ Run on SQLite by default and on PostgreSQL with ``MATCHMAKER_TEST_DATABASE_URL``
 
 from __future__ import annotations
 
+import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
+from matchmaker import passwords
 from matchmaker.db import WriteOutsideTransaction, begin_write, get_session, make_engine
 from matchmaker.models import Match, MatchEvent, Notification, Organization, OutboundEmail
-from matchmaker.services import matching
+from matchmaker.services import matching, notifications
 from tests.factories import PASSWORD
 from tests.racing import race
+from tests.security import storm
 from tests.security.support import make_app, signed_in_client
 
 ROUNDS = 20
@@ -249,3 +254,74 @@ def test_nothing_is_lost_once_the_lock_is_released(quick_lock_app, inboxes, data
     assert client.post("/notifications/read-all").status_code == 302
     db.rollback()
     assert _unread(db, Notification.user_id == user.id) == 0
+
+
+# --- the storm: everyone runs every write at once --------------------------------------------
+
+STORM_TIMEOUT = 300
+
+
+def test_every_post_route_has_a_storm_recipe(app):
+    missing = storm.post_endpoints(app) - set(storm.RECIPES)
+    assert not missing, (f"POST routes without a recipe in tests/security/storm.py: "
+                         f"{sorted(missing)}; add one so the storm covers them")
+    assert set(storm.RECIPES) <= storm.post_endpoints(app), "recipes for routes that are gone"
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch):
+    """Argon2 at a fraction of its production cost (0.16 s a hash here): the storm is about
+    lock contention, and hundreds of full-cost hashes would not fit in its time."""
+    monkeypatch.setattr(passwords, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
+
+
+@pytest.fixture
+def storm_people(app, make, db, cheap_hashing):
+    """Six people: two officials of one city, one of another, two vendors, a coordinator,
+    with open needs and published offers already matched."""
+    for setting in ("PASSWORD_RESET_REQUESTS_PER_EMAIL", "PASSWORD_RESET_REQUESTS_PER_ADDRESS",
+                    "PASSWORD_RESET_ATTEMPTS_PER_ADDRESS"):
+        app.config[setting] = 10_000  # the storm is not a brute-force attempt
+    city_a, city_b = make.org("city"), make.org("city")
+    users = {"city_a1": make.user("city_official", organization=city_a),
+             "city_a2": make.user("city_official", organization=city_a),
+             "city_b": make.user("city_official", organization=city_b),
+             "vendor_x": make.user("vendor"), "vendor_y": make.user("vendor"),
+             "coordinator": make.user("coordinator")}
+    for org, titles in ((city_a, ("Penerangan jalan umum LED pintar", "PJU hemat energi")),
+                        (city_b, ("Lampu jalan pintar untuk pusat kota", "PJU pintar"))):
+        for title in titles:
+            make.need(org, title=title)
+    for key in ("vendor_x", "vendor_y"):
+        org = db.get(Organization, users[key].organization_id)
+        for title in ("Kontroler PJU pintar", "Lampu jalan LED tenaga surya"):
+            make.offer(org, title=title)
+    with app.test_request_context():
+        assert matching.rematch_all(get_session()).proposed > 0
+    return [storm.Person(key=key, role=user.role, user_id=user.id, email=user.email,
+                         organization_id=user.organization_id, client=app.test_client(),
+                         visitor=app.test_client())
+            for key, user in users.items()]
+
+
+def test_six_people_running_every_write_at_once_never_get_a_5xx(app, engine, db, storm_people):
+    the_storm = storm.Storm(app=app, engine=engine, people=storm_people)
+    started = time.perf_counter()
+    results = race([lambda p=person: the_storm.run_person(p) for person in storm_people],
+                   timeout=STORM_TIMEOUT)
+    the_storm.seconds = time.perf_counter() - started
+    figures = the_storm.figures()
+    print("storm:", json.dumps(figures))
+    assert [r for r in results if r is not None] == [], "a person's round broke off"
+    failures = {name: {s: n for s, n in statuses.items() if s >= 500}
+                for name, statuses in the_storm.statuses.items()}
+    assert not {name: f for name, f in failures.items() if f}, figures
+    # Every route did real work at least once, and no recipe sent a broken form.
+    assert {name for name, statuses in the_storm.statuses.items()
+            if statuses[302]} == set(storm.RECIPES), figures
+    assert not {name for name, statuses in the_storm.statuses.items() if statuses[400]}, figures
+    with app.app_context():
+        notifications.deliver_outbox(app, limit=100_000)  # anything still queued
+    db.rollback()
+    assert storm.inconsistencies(db, app.extensions["mailman"].outbox) == []
