@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
 from matchmaker import passwords
@@ -254,6 +255,57 @@ def test_nothing_is_lost_once_the_lock_is_released(quick_lock_app, inboxes, data
     assert client.post("/notifications/read-all").status_code == 302
     db.rollback()
     assert _unread(db, Notification.user_id == user.id) == 0
+
+
+@pytest.fixture
+def writers_during_hashing(database_url, monkeypatch):
+    """Make every argon2 hash and check first try a write from another connection that may
+    wait 50 ms for the lock; returns whether each of those writes got through."""
+    engine = make_engine(database_url, lock_timeout_ms=50)
+    outcomes: list[bool] = []
+
+    def another_writer() -> None:
+        with Session(engine) as session:
+            try:
+                begin_write(session)
+                session.execute(text("UPDATE users SET name = name"))
+                outcomes.append(True)
+            except OperationalError:
+                outcomes.append(False)
+            session.rollback()
+
+    def probing(function: Callable[..., Any]) -> Callable[..., Any]:
+        def probe(*args: Any) -> Any:
+            another_writer()
+            return function(*args)
+        return probe
+
+    for name in ("hash_password", "verify_password"):
+        monkeypatch.setattr(passwords, name, probing(getattr(passwords, name)))
+    yield outcomes
+    engine.dispose()
+
+
+@pytest.mark.parametrize("flow", ["login", "registration", "password change"])
+def test_no_write_lock_is_held_while_a_password_is_hashed(app, make, writers_during_hashing,
+                                                         flow):
+    user = make.user("vendor")
+    if flow == "login":
+        response = app.test_client().post("/auth/login", data={"email": user.email,
+                                                               "password": PASSWORD})
+    elif flow == "registration":
+        response = app.test_client().post("/auth/register", data={
+            "role": "vendor", "name": "Rina", "email": "rina@example.com",
+            "company": "PT Baru Sekali", "password": PASSWORD, "confirm": PASSWORD,
+            "language": "id"})
+    else:
+        client = signed_in_client(app, user)
+        writers_during_hashing.clear()
+        response = client.post("/auth/password", data={
+            "current": PASSWORD, "password": "a-brand-new-passphrase",
+            "confirm": "a-brand-new-passphrase"})
+    assert response.status_code == 302
+    assert writers_during_hashing and all(writers_during_hashing), writers_during_hashing
 
 
 # --- the storm: everyone runs every write at once --------------------------------------------
