@@ -107,14 +107,16 @@ class Storm:
         with Session(self.engine, expire_on_commit=False) as session:
             return query(session)
 
-    def token(self, client: Any) -> str:
+    def token(self, client: Any, path: str) -> str:
+        """The CSRF token of ``client``'s session, from a light page with a form."""
         with self._lock:
             self.helper_requests += 1
-        return str(client.csrf_token())
+        return str(client.csrf_token(path))
 
     def run_person(self, person: Person) -> None:
         for round_ in range(self.rounds):
-            person.visitor_token = self.token(person.visitor)  # a reset clears its session
+            # a reset link, used, clears the visitor's session: a new token every round
+            person.visitor_token = self.token(person.visitor, "/auth/login")
             for endpoint, make_request in RECIPES.items():
                 started = time.perf_counter()
                 response = make_request(self, person, round_)
@@ -210,9 +212,9 @@ def _reset(storm: Storm, person: Person, round_: int) -> Response | None:
 
 @recipe("auth.login")
 def _login(storm: Storm, person: Person, round_: int) -> Response:
-    person.token = storm.token(person.client)
+    person.token = storm.token(person.client, "/auth/login")
     response = _post(person, "/auth/login", {"email": person.email, "password": person.password})
-    person.token = storm.token(person.client)  # a login starts a new session and token
+    person.token = storm.token(person.client, "/auth/profile")  # a new session, a new token
     return response
 
 
@@ -406,7 +408,7 @@ def _change_password(storm: Storm, person: Person, round_: int) -> Response:
                                                 "password": password, "confirm": password})
     if response.status_code == 302:
         person.password = password
-        person.token = storm.token(person.client)  # the change starts a new session
+        person.token = storm.token(person.client, "/auth/profile")  # a new session too
     return response
 
 
