@@ -147,10 +147,11 @@ class CsrfClient(FlaskClient):
     Pass ``csrf=False`` to send a form without a token (to test the refusal).
     """
 
-    def csrf_token(self) -> str:
-        page = self.get("/", follow_redirects=True).get_data(as_text=True)
+    def csrf_token(self, path: str = "/") -> str:
+        """The session's CSRF token, read from the form on ``path`` (the start page)."""
+        page = self.get(path, follow_redirects=True).get_data(as_text=True)
         match = _CSRF_RE.search(page)
-        assert match, "no CSRF token on the start page"
+        assert match, f"no CSRF token on {path}"
         return match.group(1)
 
     def post(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:

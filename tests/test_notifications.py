@@ -9,10 +9,11 @@ import smtplib
 
 import pytest
 from flask_mailman.backends.locmem import EmailBackend as LocmemEmailBackend
+from sqlalchemy import event
 from sqlmodel import select
 
 from matchmaker.app import create_app
-from matchmaker.db import get_session
+from matchmaker.db import begin_write, get_engine, get_session
 from matchmaker.models import (
     Match,
     Notification,
@@ -204,6 +205,26 @@ def test_e_mail_is_sent_through_the_outbox(app, app_ctx, make, db, people):
     message = app.extensions["mailman"].outbox[0]
     assert message.subject.startswith("[Sinergi] ")
     assert f"/matches/{match.id}" in message.body
+
+
+def test_a_delivery_pass_claims_its_e_mails_in_one_write_transaction(app, app_ctx, db):
+    """Not one transaction per e-mail: under load each of them waits for the write lock."""
+    session = get_session()
+    begin_write(session)
+    for n in range(30):
+        notifications.queue_email(session, f"person{n}@example.com", "Halo", "Isi")
+    session.commit()
+    transactions = []
+    listener = lambda conn: transactions.append(conn)  # noqa: E731
+    event.listen(get_engine(app), "begin", listener)
+    try:
+        assert notifications.deliver_outbox(app) == (30, 0)
+    finally:
+        event.remove(get_engine(app), "begin", listener)
+    assert len(transactions) == 1
+    assert len(app.extensions["mailman"].outbox) == 30
+    db.rollback()
+    assert {row.status for row in db.exec(select(OutboundEmail))} == {"sent"}
 
 
 def test_no_e_mail_for_users_who_turned_it_off(app, app_ctx, make, db, people):

@@ -187,16 +187,16 @@ def authenticate(
     request_id: str | None = None,
 ) -> tuple[str, User | None]:
     """Check credentials. Unknown e-mail and wrong password both give ``INVALID`` in the same
-    time; a correct password on an unverified or suspended account says so."""
-    begin_write(session)
+    time; a correct password on an unverified or suspended account says so. The password is
+    checked before the write transaction opens: argon2 takes a tenth of a second, and every
+    other writer would wait for it."""
     user = find_by_email(session, email)
+    upgraded = None
     if user is None:
         passwords.burn_time_for_unknown_user(password)
-        outcome, ok = LoginOutcome.INVALID, False
+        outcome = LoginOutcome.INVALID
     else:
         ok, upgraded = passwords.verify_password(user.password_hash, password)
-        if ok and upgraded:
-            user.password_hash = upgraded
         if not ok:
             outcome = LoginOutcome.INVALID
         elif user.status == UserStatus.PENDING:
@@ -205,7 +205,17 @@ def authenticate(
             outcome = LoginOutcome.SUSPENDED
         else:
             outcome = LoginOutcome.OK
-            user.last_login_at = utcnow()
+    checked = (user.password_hash, user.status) if user is not None else None
+    begin_write(session)
+    if user is not None:
+        session.refresh(user)
+        if (user.password_hash, user.status) != checked:
+            # changed (a reset, a suspension) while the password was being checked
+            outcome, upgraded = LoginOutcome.INVALID, None
+    if user is not None and upgraded:
+        user.password_hash = upgraded
+    if user is not None and outcome == LoginOutcome.OK:
+        user.last_login_at = utcnow()
     audit.record(
         session, "auth.login", actor_id=user.id if user else None,
         target=f"user:{user.id}" if user else None,
@@ -233,11 +243,12 @@ def change_password(session: Session, user: User, current: str, new: str) -> Use
     if not ok:
         raise ValidationFailed(_("Your current password is not correct."))
     check_password_rules(new)
+    new_hash = passwords.hash_password(new)  # slow: before the write lock is taken
     begin_write(session)
     fresh = session.get(User, user.id, populate_existing=True)
     if fresh is None:
         raise NotFound(_("Account not found."))
-    fresh.password_hash = passwords.hash_password(new)
+    fresh.password_hash = new_hash
     fresh.session_version += 1
     audit.record(session, "account.password_change", actor_id=fresh.id, target=f"user:{fresh.id}")
     session.commit()

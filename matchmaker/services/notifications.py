@@ -227,17 +227,8 @@ def deliver_outbox(app: Flask, limit: int = 50) -> tuple[int, int]:
     """Send pending e-mails; return (sent, failed). Errors are logged, never raised."""
     sent = failed = 0
     with app.app_context(), session_scope(app, write=False) as session:
-        pending = session.exec(
-            select(OutboundEmail.id, OutboundEmail.attempts)
-            .where(OutboundEmail.status == OutboxStatus.PENDING)
-            .order_by(OutboundEmail.id).limit(limit)  # type: ignore[arg-type]
-        ).all()
-        session.commit()
-        for email_id, attempts in pending:
-            assert email_id is not None
-            email = _claim(session, email_id, attempts)
-            if email is None:
-                continue  # another deliverer (a concurrent transition's) has it
+        secret: list[int] = []
+        for email in _claim(session, limit):
             try:
                 EmailMessage(subject=email.subject, body=email.body, to=[email.to]).send()
             except Exception as exc:  # noqa: BLE001 - any mail failure is retried later
@@ -245,34 +236,53 @@ def deliver_outbox(app: Flask, limit: int = 50) -> tuple[int, int]:
                 failed += 1
             else:
                 if email.secret:
-                    _erase_body(session, email_id)
+                    assert email.id is not None
+                    secret.append(email.id)
                 sent += 1
+        if secret:
+            _erase_bodies(session, secret)
     return sent, failed
 
 
-def _erase_body(session: Session, email_id: int) -> None:
-    """Forget a secret e-mail's body once it needs no more sending."""
+def _erase_bodies(session: Session, email_ids: list[int]) -> None:
+    """Forget secret e-mails' bodies once they need no more sending."""
     begin_write(session)
-    session.execute(update(OutboundEmail).where(OutboundEmail.id == email_id)  # type: ignore[arg-type]
+    session.execute(update(OutboundEmail).where(col(OutboundEmail.id).in_(email_ids))
                     .values(body=ERASED_BODY))
     session.commit()
 
 
-def _claim(session: Session, email_id: int, attempts: int) -> OutboundEmail | None:
-    """Mark one pending e-mail as sent *before* sending it, in its own short transaction, so
-    two deliverers never send it twice and no lock is held while the mail server answers."""
+def _claim(session: Session, limit: int) -> list[OutboundEmail]:
+    """Mark up to ``limit`` pending e-mails as sent *before* sending them, all in one short
+    write transaction: two deliverers never send one twice, no lock is held while the mail
+    server answers, and a pass queues for the write lock once, not once per e-mail (under
+    load, each wait is a busy timeout's worth of other writers). On PostgreSQL a concurrent
+    pass skips the rows this one is claiming instead of waiting for them."""
     begin_write(session)
-    result = session.execute(
-        update(OutboundEmail).where(
-            OutboundEmail.id == email_id,  # type: ignore[arg-type]
-            OutboundEmail.status == OutboxStatus.PENDING,  # type: ignore[arg-type]
-            OutboundEmail.attempts == attempts,  # type: ignore[arg-type]
-        ).values(status=OutboxStatus.SENT, attempts=attempts + 1, sent_at=utcnow())
-    )
-    email = (session.get(OutboundEmail, email_id, populate_existing=True)
-             if result.rowcount == 1 else None)  # type: ignore[attr-defined]
-    session.commit()
-    return email
+    try:
+        ids = session.exec(
+            select(OutboundEmail.id).where(OutboundEmail.status == OutboxStatus.PENDING)
+            .order_by(col(OutboundEmail.id)).limit(limit).with_for_update(skip_locked=True)
+        ).all()
+        claimed: list[int] = []
+        if ids:
+            claimed = list(session.execute(
+                update(OutboundEmail).where(col(OutboundEmail.id).in_(ids),
+                                            col(OutboundEmail.status) == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.SENT, attempts=OutboundEmail.attempts + 1,
+                        sent_at=utcnow())
+                .returning(col(OutboundEmail.id))
+                .execution_options(synchronize_session=False)
+            ).scalars())
+        emails = list(session.exec(
+            select(OutboundEmail).where(col(OutboundEmail.id).in_(claimed))
+            .order_by(col(OutboundEmail.id)).execution_options(populate_existing=True)
+        ).all()) if claimed else []
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return emails
 
 
 def _record_failure(session: Session, email: OutboundEmail, exc: Exception) -> None:
@@ -285,7 +295,7 @@ def _record_failure(session: Session, email: OutboundEmail, exc: Exception) -> N
     session.commit()
     if status == OutboxStatus.FAILED and email.secret:
         assert email.id is not None
-        _erase_body(session, email.id)
+        _erase_bodies(session, [email.id])
     log.warning("E-mail %s to %s failed (attempt %d): %s", email.id, email.to, email.attempts,
                 error)
 

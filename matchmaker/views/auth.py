@@ -76,12 +76,11 @@ def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
-    options = _regency_options()
     status = 200
     if form.validate_on_submit():
         regency_code = None
         if form.role.data == Role.CITY_OFFICIAL:
-            regency_code = _regency_code_for(form.regency.data or "", options)
+            regency_code = _regency_code_for(form.regency.data or "", _regency_options())
         try:
             accounts.register(
                 get_session(),
@@ -105,7 +104,8 @@ def register() -> ResponseReturnValue:
             return redirect(url_for("auth.login"))
     elif form.is_submitted():
         status = 422
-    return render_template("auth/register.html", form=form, regencies=options), status
+    return render_template("auth/register.html", form=form,
+                           regencies=_regency_options()), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

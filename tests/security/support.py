@@ -15,6 +15,20 @@ _CSRF_VALUE_RE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")|(value=")[
                             r'"[^>]*name="csrf_token")')
 
 
+#: valid form data of a need and of an offer, with the version an edit names
+NEED_FIELDS = {
+    "title": "Penerangan jalan umum pintar", "description": "PJU pintar yang hemat energi dan "
+    "dapat dipantau dari pusat kendali kota.", "dimension": "environment", "tags": "PJU",
+    "budget_min": "100", "budget_max": "200", "stage": "quick_win", "priority": "2",
+    "version": "1",
+}
+OFFER_FIELDS = {
+    "title": "Kontroler PJU pintar", "description": "Kontroler lampu jalan dengan dimming dan "
+    "dasbor pemantauan terpusat.", "dimension": "environment", "tags": "PJU",
+    "national": "y", "maturity": "proven", "version": "1",
+}
+
+
 def make_app(database_url: str, **overrides: Any) -> Flask:
     """A second app on the test database with some settings changed (the ``app`` fixture's
     tables are emptied after the test as usual)."""

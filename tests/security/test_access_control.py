@@ -18,6 +18,7 @@ import pytest
 from matchmaker.models import Notification, Organization, PasswordResetToken, User
 from matchmaker.models.base import utcnow
 from matchmaker.services.password_reset import hash_token
+from tests.security.support import NEED_FIELDS, OFFER_FIELDS
 
 ROLES = ("anon", "city", "vendor", "coordinator", "other_city", "other_vendor", "waiting")
 LOGIN = "login"  # a redirect to the login page
@@ -45,18 +46,6 @@ def only(allowed: Any, *roles: str, others: Any = 403) -> dict[str, Any]:
         table[role] = allowed
     return table
 
-
-NEED_FIELDS = {
-    "title": "Penerangan jalan umum pintar", "description": "PJU pintar yang hemat energi dan "
-    "dapat dipantau dari pusat kendali kota.", "dimension": "environment", "tags": "PJU",
-    "budget_min": "100", "budget_max": "200", "stage": "quick_win", "priority": "2",
-    "version": "1",
-}
-OFFER_FIELDS = {
-    "title": "Kontroler PJU pintar", "description": "Kontroler lampu jalan dengan dimming dan "
-    "dasbor pemantauan terpusat.", "dimension": "environment", "tags": "PJU",
-    "national": "y", "maturity": "proven", "version": "1",
-}
 
 RESET_TOKEN = "a-reset-link-token-for-the-access-table"
 
